@@ -1,0 +1,1 @@
+"""Record/replay harness for agent sessions (cassettes, transcripts, pytest plugin, CLI)."""

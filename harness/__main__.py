@@ -1,0 +1,3 @@
+from .reelkit_cli import main
+
+main()

@@ -1,0 +1,181 @@
+"""The aiohttp application: `/v1/responses`, `/v1/models`, and the `/__admin` API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .ids import IdFactory
+from .journal import CapturedRequest, Journal, body_problems, redact_headers
+from .plan import Plan
+from .render import JSON_HEADERS, RequestContext, render
+from .script import Script, ScriptError, Step, parse_steps
+from .stream import send_plan
+
+log = logging.getLogger("mockprovider")
+
+
+@dataclass(slots=True)
+class ProviderConfig:
+    speed: float = 1.0  # 0 = instant (one write per response); 1 = scripted timing; N = N times faster
+    chunk_size: int = 20  # characters per text/argument delta
+    strict: bool = False  # reject request bodies that break codex's invariants (call/output pairing)
+    models: tuple[str, ...] = ("mock-model",)
+
+
+@dataclass(slots=True)
+class ProviderState:
+    script: Script
+    config: ProviderConfig
+    ids: IdFactory
+    journal: Journal = field(default_factory=Journal)
+    started: float = field(default_factory=time.monotonic)
+
+    def record(self, request: web.Request, body: Any, status: int, step: int | None, **extra: Any) -> None:
+        self.journal.add(
+            CapturedRequest(
+                index=len(self.journal.entries),
+                method=request.method,
+                path=request.path,
+                query=dict(request.query),
+                headers=redact_headers(request.headers.items()),
+                body=body,
+                status=status,
+                step=step,
+                elapsed_ms=round((time.monotonic() - self.started) * 1000, 3),
+                **extra,
+            )
+        )
+
+
+STATE = web.AppKey("reelkit_mock_state", ProviderState)
+
+
+def openai_error(status: int, message: str, *, kind: str = "invalid_request_error", **extra: Any) -> web.Response:
+    """An error body in the OpenAI shape (`{"error": {message, type, param, code}}`)."""
+    error = {"message": message, "type": kind, "param": None, "code": None, **extra}
+    return web.json_response({"error": error}, status=status)
+
+
+async def responses(request: web.Request) -> web.StreamResponse:
+    state = request.app[STATE]
+    raw = await request.read()
+    body, problem = _parse_body(raw)
+    if problem is None and state.config.strict:
+        problem = "; ".join(body_problems(body)) or None
+    if problem is not None:
+        state.record(request, body, 400, None, error=problem)
+        return openai_error(400, problem, param=_missing_param(problem))
+    taken = state.script.take()
+    if taken is None:
+        return _exhausted(request, state, body)
+    index, step = taken
+    ctx = RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids)
+    plan = render(step, ctx)
+    state.record(request, body, plan.status, index, label=step.label)
+    return await send_plan(request, plan, state.config.speed)
+
+
+def _parse_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}, "We could not parse the JSON body of your request. (HINT: the body must be valid JSON.)"
+    if not isinstance(body, dict):
+        return {}, "The request body must be a JSON object."
+    missing = [k for k in ("model", "input") if k not in body]
+    if missing:
+        return body, f"Missing required parameter: '{missing[0]}'."
+    return body, None
+
+
+def _missing_param(problem: str) -> str | None:
+    for name in ("model", "input"):
+        if f"'{name}'" in problem:
+            return name
+    return None
+
+
+def _exhausted(request: web.Request, state: ProviderState, body: Any) -> web.Response:
+    used = len(state.script.steps)
+    message = (
+        f"reelkit mock provider: no scripted response left for request #{len(state.journal.entries) + 1} "
+        f"({request.method} {request.path}); the script had {used} step(s), all consumed"
+    )
+    log.warning("%s", message)
+    state.record(request, body, 500, None, error=message)
+    return openai_error(500, message, kind="server_error", code="mock_script_exhausted")
+
+
+async def models(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.record(request, None, 200, None)
+    data = [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "reelkit"} for m in state.config.models]
+    # `data` is the OpenAI listing; `models` is codex's catalog shape, empty so codex keeps its own.
+    return web.json_response({"object": "list", "data": data, "models": []})
+
+
+async def websocket_refused(request: web.Request) -> web.Response:
+    # Codex's built-in provider tries a WebSocket upgrade first; refusing fast makes it fall back to HTTP.
+    request.app[STATE].record(request, None, 404, None)
+    return openai_error(404, "WebSocket transport is not supported by the mock provider; use HTTP POST.")
+
+
+async def not_found(request: web.Request) -> web.Response:
+    request.app[STATE].record(request, None, 404, None)
+    return openai_error(404, f"Invalid URL ({request.method} {request.path})")
+
+
+async def admin_script(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    try:
+        payload = await request.json()
+        if isinstance(payload, list):
+            payload = {"responses": payload}
+        steps = parse_steps(payload.get("responses"), "admin script")
+    except (json.JSONDecodeError, AttributeError):
+        return openai_error(400, 'admin script: body must be {"responses": [...], "mode": "replace"|"append"}')
+    except ScriptError as exc:
+        return openai_error(400, str(exc))
+    if payload.get("mode", "replace") == "append":
+        state.script.append(steps)
+    else:
+        state.script.replace(steps, payload.get("loop"))
+    return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
+
+
+async def admin_requests(request: web.Request) -> web.Response:
+    entries = [e.to_json() for e in request.app[STATE].journal.entries]
+    return web.json_response({"requests": entries})
+
+
+async def admin_reset(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    state.journal.clear()
+    state.script.cursor = 0
+    return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
+
+
+def create_app(
+    script: Script | None = None, config: ProviderConfig | None = None, seed: int | None = None
+) -> web.Application:
+    """Build the mock provider application; its state is `app[STATE]`."""
+    app = web.Application(client_max_size=64 * 1024**2)
+    app[STATE] = ProviderState(script or Script(), config or ProviderConfig(), IdFactory(seed))
+    for prefix in ("/v1", ""):
+        app.router.add_post(f"{prefix}/responses", responses)
+        app.router.add_get(f"{prefix}/responses", websocket_refused)
+        app.router.add_get(f"{prefix}/models", models)
+    app.router.add_post("/__admin/script", admin_script)
+    app.router.add_get("/__admin/requests", admin_requests)
+    app.router.add_post("/__admin/reset", admin_reset)
+    app.router.add_route("*", "/{tail:.*}", not_found)
+    return app
+
+
+__all__ = ["JSON_HEADERS", "STATE", "Plan", "ProviderConfig", "ProviderState", "Step", "create_app"]

@@ -1,0 +1,80 @@
+"""`python -m mockprovider serve`: the mock Responses API from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from .provider import MockProvider
+from .script import Script, ScriptError
+
+
+@click.group()
+def cli() -> None:
+    """Mock OpenAI Responses API (streams SSE exactly as the real service frames it)."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=0, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--script", "script_path", type=click.Path(dir_okay=False, path_type=Path), help="JSON/YAML script.")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0), help="0 = instant.")
+@click.option("--chunk-size", default=20, show_default=True, type=click.IntRange(min=1))
+@click.option("--strict", is_flag=True, help="Reject requests that break codex's call/output pairing.")
+@click.option("--seed", type=int, default=None, help="Seed the id generator for reproducible ids.")
+@click.option("--loop", "loop_script", is_flag=True, help="Start the script over when it runs out.")
+@click.option("-v", "--verbose", count=True, help="Log requests to stderr.")
+def serve(
+    host: str,
+    port: int,
+    script_path: Path | None,
+    speed: float,
+    chunk_size: int,
+    strict: bool,
+    seed: int | None,
+    loop_script: bool,
+    verbose: int,
+) -> None:
+    """Serve until SIGINT/SIGTERM; the first stdout line is `listening on http://HOST:PORT`."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING - 10 * verbose, format="%(name)s: %(message)s")
+    try:
+        script = Script.load(script_path) if script_path else Script()
+    except ScriptError as exc:
+        raise click.ClickException(str(exc)) from None
+    script.loop = script.loop or loop_script
+    provider = MockProvider(script, host=host, port=port, speed=speed, chunk_size=chunk_size, strict=strict, seed=seed)
+    try:
+        asyncio.run(_serve(provider))
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+async def _serve(provider: MockProvider) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with provider:
+        print(f"listening on {provider.origin}", flush=True)
+        await stop.wait()
+
+
+def main() -> None:
+    cli(prog_name="mockprovider")
+
+
+@cli.command()
+def demo() -> None:
+    """Run the real codex CLI against the bundled demo script and show what crossed the wire."""
+    from .demo import run_demo
+
+    try:
+        code = run_demo()
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+    sys.exit(code)

@@ -1,0 +1,30 @@
+"""A Plan is exactly what goes on the wire for one request: status, headers, timed body chunks, ending.
+
+Scripts and cassettes both compile to Plans, so timing, faults and journaling live in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Ending = Literal["eof", "abort", "reset"]
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    data: bytes
+    at_ms: float = 0.0  # offset after the headers, scaled by the serving speed
+    hold_ms: float = 0.0  # an extra pause before this chunk that speed never shortens (stall faults)
+
+
+@dataclass(slots=True)
+class Plan:
+    status: int
+    headers: dict[str, str]
+    chunks: list[Chunk] = field(default_factory=list)
+    ending: Ending = "eof"  # abort: drop the connection without ending the body; reset: before headers
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(c.data for c in self.chunks)

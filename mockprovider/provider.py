@@ -1,0 +1,140 @@
+"""Run the mock provider in-process: `async with MockProvider(...) as mock`, or in a thread for sync code."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any, Self
+
+from aiohttp import web
+
+from .app import STATE, ProviderConfig, ProviderState, create_app
+from .journal import CapturedRequest
+from .script import Script, StepLike, parse_step
+
+
+class MockProvider:
+    """An aiohttp mock Responses API on a random loopback port.
+
+    `url` is the base URL clients use (`http://127.0.0.1:PORT/v1`); `enqueue()` adds steps;
+    `requests` is the journal; `assert_all_consumed()` fails if scripted steps were never asked for.
+    """
+
+    def __init__(
+        self,
+        steps: Iterable[StepLike] | Script | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float = 1.0,
+        chunk_size: int = 20,
+        strict: bool = False,
+        seed: int | None = None,
+        loop_script: bool = False,
+    ) -> None:
+        script = steps if isinstance(steps, Script) else Script([parse_step(s) for s in steps or []], loop_script)
+        config = ProviderConfig(speed=speed, chunk_size=chunk_size, strict=strict)
+        self.app = create_app(script, config, seed)
+        self._host, self._port = host, port
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def state(self) -> ProviderState:
+        return self.app[STATE]
+
+    @property
+    def origin(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.origin}/v1"
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
+        await site.start()
+        self._port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def enqueue(self, *steps: StepLike) -> None:
+        self.state.script.append([parse_step(s) for s in steps])
+
+    @property
+    def requests(self) -> list[CapturedRequest]:
+        return list(self.state.journal.entries)
+
+    @property
+    def response_requests(self) -> list[CapturedRequest]:
+        """Only the POSTs to `/responses` (what a test usually means by 'model calls')."""
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith("/responses")]
+
+    async def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[CapturedRequest]:
+        return await self.state.journal.wait_for(count, timeout)
+
+    def assert_all_consumed(self) -> None:
+        script = self.state.script
+        if script.remaining and not script.loop:
+            left = [s.label or f"step {script.cursor + i}" for i, s in enumerate(script.steps[script.cursor :])]
+            raise AssertionError(
+                f"{script.remaining} scripted response(s) never requested: {', '.join(left)}\n"
+                f"journal:\n{self.state.journal.dump()}"
+            )
+
+
+class ThreadedMockProvider:
+    """The same server on its own event loop in a daemon thread, for synchronous tests and tools."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="mockprovider", daemon=True)
+        self.provider = MockProvider(*args, **kwargs)
+
+    def _call(self, coro: Any, timeout: float = 30.0) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        self._call(self.provider.start())
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self._call(self.provider.stop())
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+    @property
+    def url(self) -> str:
+        return self.provider.url
+
+    def enqueue(self, *steps: StepLike) -> None:
+        async def add() -> None:
+            self.provider.enqueue(*steps)
+
+        self._call(add())
+
+    @property
+    def requests(self) -> list[CapturedRequest]:
+        return self.provider.requests
+
+    @property
+    def response_requests(self) -> list[CapturedRequest]:
+        return self.provider.response_requests
+
+    def assert_all_consumed(self) -> None:
+        self.provider.assert_all_consumed()

@@ -1,0 +1,219 @@
+"""Script steps: what each request to `/v1/responses` is answered with.
+
+A script file (JSON or YAML) is `{"responses": [STEP, ...], "loop": false}`. Steps are validated
+once, at load, into the models below, so a typo fails with the step number and field instead of
+surfacing as a strange stream later.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class ScriptError(ValueError):
+    """A script (file or admin payload) that cannot be used; the message says where and why."""
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FunctionCall(_Spec):
+    name: str
+    arguments: dict[str, Any] | list[Any] | str = "{}"
+    call_id: str | None = None
+    id: str | None = None
+
+    def arguments_text(self) -> str:
+        if isinstance(self.arguments, str):
+            return self.arguments
+        return json.dumps(self.arguments)
+
+
+class CustomToolCall(_Spec):
+    name: str
+    input: str
+    call_id: str | None = None
+    id: str | None = None
+
+
+class HttpError(_Spec):
+    status: int = Field(ge=400, le=599)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+
+
+class Failed(_Spec):
+    code: str = "server_error"
+    message: str = "The server had an error while processing your request."
+
+
+class Incomplete(_Spec):
+    reason: str = "max_output_tokens"
+
+
+class OutputItem(_Spec):
+    """One element of `output`: exactly one of the item kinds."""
+
+    text: str | None = None
+    reasoning: str | None = None
+    encrypted_content: str | None = None
+    function_call: FunctionCall | None = None
+    custom_tool_call: CustomToolCall | None = None
+    id: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> OutputItem:
+        kinds = [k for k in ("text", "reasoning", "function_call", "custom_tool_call") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(
+                "an output item needs exactly one of text, reasoning, function_call, custom_tool_call; "
+                f"got {kinds or 'none'}"
+            )
+        return self
+
+
+class TimedChunk(_Spec):
+    """A recorded piece of a response body and when it arrived (ms after the headers)."""
+
+    data: str
+    offset_ms: float = 0.0
+
+
+_BODY_KINDS = ("content", "events", "http_error", "reset", "chunks")
+
+
+class Step(_Spec):
+    """One scripted answer. Content keys build a realistic stream; the rest are exact control or faults."""
+
+    # content (combined into one response, in this order: reasoning, text, calls, then `output`)
+    text: str | None = None
+    reasoning: str | None = None
+    encrypted_content: str | None = None
+    function_call: FunctionCall | None = None
+    custom_tool_call: CustomToolCall | None = None
+    output: list[OutputItem] | None = None
+    failed: Failed | None = None
+    incomplete: Incomplete | None = None
+    # exact control
+    events: list[dict[str, Any]] | None = None
+    chunks: list[TimedChunk] | None = None
+    status: int = 200
+    http_error: HttpError | None = None
+    reset: bool = False
+    # shaping
+    id: str | None = None
+    model: str | None = None
+    usage: dict[str, Any] | None = None
+    end_turn: bool | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    chunk_size: int | None = Field(default=None, ge=1)
+    delay_ms: float = Field(default=0.0, ge=0)
+    # faults
+    disconnect_after: int | None = Field(default=None, ge=0)
+    cut_mid_event: int | None = Field(default=None, ge=0)
+    malformed_at: int | None = Field(default=None, ge=0)
+    stall_ms: float | None = Field(default=None, ge=0)
+    stall_after: int = Field(default=1, ge=0)
+    drop_completed: bool = False
+    # bookkeeping
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_body(self) -> Step:
+        present = [k for k in _BODY_KINDS if self._has(k)]
+        if len(present) > 1:
+            raise ValueError(f"a step takes one of {', '.join(_BODY_KINDS)}; got {', '.join(present)}")
+        if not present and self.failed is None and self.incomplete is None:
+            raise ValueError(
+                "empty step: give text, reasoning, function_call, custom_tool_call, output, events, "
+                "chunks, http_error, failed, incomplete or reset"
+            )
+        return self
+
+    def _has(self, kind: str) -> bool:
+        if kind == "content":
+            keys = ("text", "reasoning", "function_call", "custom_tool_call", "output")
+            return any(getattr(self, k) is not None for k in keys)
+        if kind == "reset":
+            return self.reset
+        return getattr(self, kind) is not None
+
+
+StepLike = Step | dict[str, Any]
+
+
+def parse_step(raw: StepLike, where: str = "step") -> Step:
+    """Validate one step, turning pydantic's report into one readable line per problem."""
+    if isinstance(raw, Step):
+        return raw
+    try:
+        return Step.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'step'}: {e['msg']}" for e in exc.errors())
+        raise ScriptError(f"{where}: {problems}") from None
+
+
+def parse_steps(raw: Any, where: str) -> list[Step]:
+    if not isinstance(raw, list):
+        raise ScriptError(f"{where}: `responses` must be a list of steps")
+    return [parse_step(s, f"{where}: responses[{i}]") for i, s in enumerate(raw)]
+
+
+@dataclass(slots=True)
+class Script:
+    """The queue of steps; each request consumes the next, starting over when `loop` is set."""
+
+    steps: list[Step] = field(default_factory=list)
+    loop: bool = False
+    cursor: int = 0
+
+    def take(self) -> tuple[int, Step] | None:
+        if self.cursor >= len(self.steps):
+            if not (self.loop and self.steps):
+                return None
+            self.cursor = 0
+        index = self.cursor
+        self.cursor += 1
+        return index, self.steps[index]
+
+    @property
+    def remaining(self) -> int:
+        return max(0, len(self.steps) - self.cursor)
+
+    def append(self, steps: list[Step]) -> None:
+        self.steps.extend(steps)
+
+    def replace(self, steps: list[Step], loop: bool | None = None) -> None:
+        self.steps, self.cursor = list(steps), 0
+        if loop is not None:
+            self.loop = loop
+
+    @classmethod
+    def from_mapping(cls, raw: Any, where: str = "script") -> Script:
+        if isinstance(raw, list):
+            raw = {"responses": raw}
+        if not isinstance(raw, dict):
+            raise ScriptError(f"{where}: expected an object with `responses`, got {type(raw).__name__}")
+        unknown = set(raw) - {"responses", "loop"}
+        if unknown:
+            raise ScriptError(f"{where}: unknown keys {sorted(unknown)} (expected `responses`, `loop`)")
+        return cls(parse_steps(raw.get("responses", []), where), loop=bool(raw.get("loop", False)))
+
+    @classmethod
+    def load(cls, path: str | Path) -> Script:
+        """Load a JSON or YAML script file (YAML is a superset of JSON, so one parser reads both)."""
+        path = Path(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ScriptError(f"{path}: cannot read script: {exc.strerror}") from None
+        except yaml.YAMLError as exc:
+            raise ScriptError(f"{path}: not valid JSON or YAML: {exc}") from None
+        return cls.from_mapping(raw, str(path))

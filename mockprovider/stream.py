@@ -1,0 +1,64 @@
+"""Put a Plan on the wire: timed chunk writes, clean or abrupt endings, and client departure."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+
+from aiohttp import web
+
+from .plan import Chunk, Plan
+
+log = logging.getLogger("mockprovider")
+
+
+async def send_plan(request: web.Request, plan: Plan, speed: float) -> web.StreamResponse:
+    if plan.ending == "reset":
+        _drop(request)
+        return web.Response(status=499)  # never written: the transport is gone
+    resp = web.StreamResponse(status=plan.status, headers=plan.headers)
+    try:
+        await resp.prepare(request)
+        await _write_chunks(resp, plan.chunks, speed)
+        if plan.ending == "abort":
+            _drop(request)
+            return resp
+        await resp.write_eof()
+    except (ConnectionResetError, ConnectionError):
+        log.info("client went away during %s %s", request.method, request.path)
+    return resp
+
+
+async def _write_chunks(resp: web.StreamResponse, chunks: list[Chunk], speed: float) -> None:
+    loop = asyncio.get_running_loop()
+    start, held = loop.time(), 0.0
+    for batch in _batches(chunks, speed):
+        held += batch[0].hold_ms
+        if speed > 0 or held:
+            offset = (batch[0].at_ms / speed if speed > 0 else 0.0) + held
+            delay = start + offset / 1000 - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        await resp.write(b"".join(c.data for c in batch))
+
+
+def _batches(chunks: list[Chunk], speed: float) -> Iterator[list[Chunk]]:
+    """One write per chunk in timed mode; at speed 0, everything between stalls goes in one write."""
+    if speed > 0:
+        yield from ([c] for c in chunks)
+        return
+    batch: list[Chunk] = []
+    for chunk in chunks:
+        if chunk.hold_ms and batch:
+            yield batch
+            batch = []
+        batch.append(chunk)
+    if batch:
+        yield batch
+
+
+def _drop(request: web.Request) -> None:
+    # Closing the transport without the terminating chunk is what a dropped upstream looks like.
+    if request.transport is not None:
+        request.transport.abort()
