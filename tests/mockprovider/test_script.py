@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mockprovider import Script, ScriptError, parse_step
+
+
+def test_yaml_and_json_scripts_load_the_same(tmp_path: Path) -> None:
+    steps = [{"text": "hi"}, {"function_call": {"name": "exec_command", "arguments": {"cmd": "ls"}}}]
+    (tmp_path / "s.json").write_text(json.dumps({"responses": steps, "loop": True}))
+    (tmp_path / "s.yaml").write_text(
+        "loop: true\nresponses:\n  - text: hi\n  - function_call: {name: exec_command, arguments: {cmd: ls}}\n"
+    )
+    a, b = Script.load(tmp_path / "s.json"), Script.load(tmp_path / "s.yaml")
+    assert a.steps == b.steps
+    assert a.loop
+    assert b.loop
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({}, "empty step"),
+        ({"text": "a", "events": []}, "a step takes one of"),
+        ({"txt": "typo"}, "txt: Extra inputs are not permitted"),
+        ({"http_error": {"status": 200}}, "http_error.status"),
+        ({"output": [{"text": "a", "reasoning": "b"}]}, "exactly one of"),
+        ({"text": "a", "delay_ms": -1}, "delay_ms"),
+    ],
+)
+def test_bad_steps_are_rejected_with_where_and_why(raw: dict[str, object], message: str) -> None:
+    with pytest.raises(ScriptError, match=message):
+        parse_step(raw, "step 3")
+
+
+def test_bad_files_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("responses: [ {text: ")
+    with pytest.raises(ScriptError, match=r"bad\.yaml: not valid JSON or YAML"):
+        Script.load(bad)
+    with pytest.raises(ScriptError, match="cannot read script"):
+        Script.load(tmp_path / "missing.yaml")
+    (tmp_path / "wrong.json").write_text('{"responses": [{"text": 1}]}')
+    with pytest.raises(ScriptError, match=r"wrong.json: responses\[0\]: text"):
+        Script.load(tmp_path / "wrong.json")
+
+
+def test_take_consumes_in_order_and_loops_only_when_asked() -> None:
+    once = Script([parse_step({"text": "a"}), parse_step({"text": "b"})])
+    assert [once.take(), once.take(), once.take()] == [(0, once.steps[0]), (1, once.steps[1]), None]
+    looping = Script([parse_step({"text": "a"})], loop=True)
+    assert [looping.take()[0] for _ in range(3)] == [0, 0, 0]  # type: ignore[index]

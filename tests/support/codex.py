@@ -1,0 +1,42 @@
+"""Run the real codex CLI (the reference client) against a mock provider, bounded in time."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mockprovider.codexhome import ProviderSettings, codex_exec_args, find_codex, write_codex_home
+
+
+@dataclass(frozen=True)
+class CodexRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def codex_env(home: Path) -> dict[str, str]:
+    # Only what codex needs: its home, a HOME, and a PATH; never the developer's own credentials.
+    return {"CODEX_HOME": str(home), "HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+
+
+async def codex_exec(
+    tmp_path: Path, base_url: str, prompt: str, *extra: str, timeout: float = 90, **provider: int
+) -> CodexRun:
+    home, work = tmp_path / "codex-home", tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    write_codex_home(home, ProviderSettings(base_url, **provider))
+    proc = await asyncio.create_subprocess_exec(
+        str(find_codex()), *codex_exec_args(prompt, *extra),
+        cwd=work, env=codex_env(home),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        raise
+    return CodexRun(proc.returncode or 0, out.decode(), err.decode())
