@@ -1,0 +1,1 @@
+"""A Python implementation of the Codex app-server JSON-RPC protocol (v2, stdio)."""
