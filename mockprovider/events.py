@@ -11,6 +11,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from .sse import encode_event
+
 Event = dict[str, Any]
 Item = dict[str, Any]
 
@@ -201,3 +203,63 @@ def split_text(text: str, size: int) -> list[str]:
     if size <= 0:
         return [text]
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+# --- codex-test-kit style shorthands: one call, one event (sequence numbers stamped by `sse`). ---
+
+
+def _resp(resp_id: str, status: str, **fields: Any) -> dict[str, Any]:
+    return response_object(resp_id, model=fields.pop("model", "mock-model"), status=status, **fields)
+
+
+def ev_response_created(resp_id: str = "resp_1", model: str = "mock-model") -> Event:
+    return ev_lifecycle("created", _resp(resp_id, "in_progress", model=model))
+
+
+def ev_completed(
+    resp_id: str = "resp_1", *, usage: dict[str, Any] | None = None, end_turn: bool | None = None
+) -> Event:
+    response = _resp(resp_id, "completed", usage=usage or usage_object(0, 0))
+    if end_turn is not None:
+        response["end_turn"] = end_turn
+    return ev_lifecycle("completed", response)
+
+
+def ev_failed(resp_id: str, code: str, message: str) -> Event:
+    return ev_lifecycle("failed", _resp(resp_id, "failed", error={"code": code, "message": message}))
+
+
+def ev_incomplete(resp_id: str, reason: str = "max_output_tokens") -> Event:
+    return ev_lifecycle("incomplete", _resp(resp_id, "incomplete", incomplete_details={"reason": reason}))
+
+
+def ev_assistant_message(msg_id: str, text: str, output_index: int = 0) -> Event:
+    return ev_item_done(output_index, message_item(msg_id, text))
+
+
+def ev_output_text_delta(delta: str, item_id: str = "msg_1", output_index: int = 0) -> Event:
+    return _part_event("response.output_text.delta", item_id, output_index, content_index=0, delta=delta, logprobs=[])
+
+
+def ev_reasoning_item(rs_id: str, summary: str, encrypted_content: str = "gAAAAB", output_index: int = 0) -> Event:
+    return ev_item_done(output_index, reasoning_item(rs_id, summary, encrypted_content))
+
+
+def ev_function_call(call_id: str, name: str, arguments: str, output_index: int = 0) -> Event:
+    item = function_call_item(f"fc_{call_id}", call_id, name, arguments, status="completed")
+    return ev_item_done(output_index, item)
+
+
+def ev_custom_tool_call(call_id: str, name: str, input_text: str, output_index: int = 0) -> Event:
+    return ev_item_done(
+        output_index, custom_tool_call_item(f"ctc_{call_id}", call_id, name, input_text, status="completed")
+    )
+
+
+def ev_apply_patch_call(call_id: str, patch: str, output_index: int = 0) -> Event:
+    return ev_custom_tool_call(call_id, "apply_patch", patch, output_index)
+
+
+def sse(events: Iterable[Event]) -> bytes:
+    """Number and frame events into one SSE body (for `{"chunks": ...}` steps or direct use)."""
+    return b"".join(encode_event(e) for e in number_events(events))

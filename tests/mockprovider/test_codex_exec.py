@@ -61,3 +61,20 @@ async def test_response_failed_fails_codex_exec_with_the_scripted_message(mock: 
     assert run.returncode != 0
     assert "scripted failure: prompt rejected" in run.stderr
     assert len(mock.response_requests) == 1  # a fatal code is not retried
+
+
+async def test_codex_test_kit_style_minimal_events(mock: MockProvider, tmp_path: Path) -> None:
+    from mockprovider import events as ev
+
+    first = [
+        ev.ev_response_created("r1"),
+        ev.ev_function_call("c1", "exec_command", '{"cmd": "echo minimal"}'),
+        ev.ev_completed("r1"),
+    ]
+    second = [ev.ev_response_created("r2"), ev.ev_assistant_message("m1", "minimal done"), ev.ev_completed("r2")]
+    mock.enqueue({"events": first}, {"events": second})
+    run = await codex_exec(tmp_path, mock.url, "go", "-s", "workspace-write")
+    output = mock.response_requests[1].function_call_output("c1")
+    assert (run.returncode, run.stdout.strip()) == (0, "minimal done"), run.stderr
+    assert output is not None
+    assert "minimal" in output["output"]

@@ -185,3 +185,24 @@ async def test_non_streaming_create_returns_the_final_response(mock: MockProvide
 async def test_models_listing_parses(mock: MockProvider, sdk: openai.AsyncOpenAI) -> None:
     models = await sdk.models.list()
     assert [m.id async for m in models] == ["mock-model"]
+
+
+async def test_ev_builders_parse_strictly(mock: MockProvider, sdk: openai.AsyncOpenAI) -> None:
+    from mockprovider import events as ev
+
+    raw = [
+        ev.ev_response_created("resp_b"),
+        ev.ev_reasoning_item("rs_1", "why", output_index=0),
+        ev.ev_assistant_message("msg_1", "built", output_index=1),
+        ev.ev_function_call("call_1", "exec_command", '{"cmd":"ls"}', output_index=2),
+        ev.ev_completed("resp_b"),
+    ]
+    mock.enqueue({"events": ev.number_events(raw)})
+    stream = await sdk.responses.create(model="m", input="hi", stream=True)
+    events = [e async for e in stream]
+    assert [e.type for e in events] == [e["type"] for e in raw]
+    assert [e.item.type for e in events if e.type == "response.output_item.done"] == [
+        "reasoning",
+        "message",
+        "function_call",
+    ]
