@@ -1,3 +1,3 @@
-from .reelkit_cli import main
+from .cli import main
 
 main()

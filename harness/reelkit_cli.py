@@ -6,6 +6,8 @@ import click
 
 from mockprovider.cli import cli as mock_cli
 
+from .cli import cli as harness_cli
+
 
 @click.group()
 @click.version_option(package_name="reelkit")
@@ -14,6 +16,8 @@ def cli() -> None:
 
 
 cli.add_command(mock_cli, name="mock")
+for name, command in harness_cli.commands.items():
+    cli.add_command(command, name=name)
 
 
 def main() -> None:

@@ -10,8 +10,10 @@ from typing import Any
 
 from aiohttp import web
 
+from .cassette import Cassette
 from .ids import IdFactory
 from .journal import CapturedRequest, Journal, body_problems, redact_headers
+from .matching import CassetteResponder, MatchConfig
 from .plan import Plan
 from .render import JSON_HEADERS, RequestContext, render
 from .script import Script, ScriptError, Step, parse_steps
@@ -35,6 +37,7 @@ class ProviderState:
     ids: IdFactory
     journal: Journal = field(default_factory=Journal)
     started: float = field(default_factory=time.monotonic)
+    cassette: CassetteResponder | None = None  # when set, requests are answered from it instead of the script
 
     def record(self, request: web.Request, body: Any, status: int, step: int | None, **extra: Any) -> None:
         self.journal.add(
@@ -71,11 +74,28 @@ async def responses(request: web.Request) -> web.StreamResponse:
     if problem is not None:
         state.record(request, body, 400, None, error=problem)
         return openai_error(400, problem, param=_missing_param(problem))
+    if state.cassette is not None:
+        return await _replay(request, state, body, raw)
     taken = state.script.take()
     if taken is None:
         return _exhausted(request, state, body)
     index, step = taken
     ctx = RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids)
+    plan = render(step, ctx)
+    state.record(request, body, plan.status, index, label=step.label)
+    return await send_plan(request, plan, state.config.speed)
+
+
+async def _replay(request: web.Request, state: ProviderState, body: Any, raw: bytes) -> web.StreamResponse:
+    assert state.cassette is not None
+    picked = state.cassette.pick(request.method, request.path, raw.decode("utf-8", errors="replace"))
+    if isinstance(picked, str):
+        log.warning("%s", picked)
+        state.record(request, body, 400, None, error=picked)
+        # 400, not 500: a miss is a test failure to report at once, not an outage for the client to retry.
+        return openai_error(400, picked, code="cassette_miss")
+    index, step = picked
+    ctx = RequestContext(body, len(raw), True, state.config.chunk_size, state.ids)
     plan = render(step, ctx)
     state.record(request, body, plan.status, index, label=step.label)
     return await send_plan(request, plan, state.config.speed)
@@ -146,6 +166,7 @@ async def admin_script(request: web.Request) -> web.Response:
         state.script.append(steps)
     else:
         state.script.replace(steps, payload.get("loop"))
+        state.cassette = None  # a replaced script takes over from a cassette
     return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
 
 
@@ -158,15 +179,22 @@ async def admin_reset(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.journal.clear()
     state.script.cursor = 0
+    if state.cassette is not None:
+        state.cassette.rewind()
     return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
 
 
 def create_app(
-    script: Script | None = None, config: ProviderConfig | None = None, seed: int | None = None
+    script: Script | None = None,
+    config: ProviderConfig | None = None,
+    seed: int | None = None,
+    cassette: Cassette | None = None,
+    match: MatchConfig | None = None,
 ) -> web.Application:
     """Build the mock provider application; its state is `app[STATE]`."""
     app = web.Application(client_max_size=64 * 1024**2)
-    app[STATE] = ProviderState(script or Script(), config or ProviderConfig(), IdFactory(seed))
+    responder = CassetteResponder(cassette, match or MatchConfig()) if cassette is not None else None
+    app[STATE] = ProviderState(script or Script(), config or ProviderConfig(), IdFactory(seed), cassette=responder)
     for prefix in ("/v1", ""):
         app.router.add_post(f"{prefix}/responses", responses)
         app.router.add_get(f"{prefix}/responses", websocket_refused)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import sys
 from pathlib import Path
 
 import click
 
+from .cassette import Cassette, CassetteError
 from .provider import MockProvider
 from .script import Script, ScriptError
+from .serving import serve_until_signal
 
 
 @click.group()
@@ -28,6 +29,12 @@ def cli() -> None:
 @click.option("--strict", is_flag=True, help="Reject requests that break codex's call/output pairing.")
 @click.option("--seed", type=int, default=None, help="Seed the id generator for reproducible ids.")
 @click.option("--loop", "loop_script", is_flag=True, help="Start the script over when it runs out.")
+@click.option(
+    "--cassette",
+    "cassette_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Replay a recorded cassette (with --strict: exit 1 if any interaction was not played).",
+)
 @click.option("-v", "--verbose", count=True, help="Log requests to stderr.")
 def serve(
     host: str,
@@ -38,30 +45,28 @@ def serve(
     strict: bool,
     seed: int | None,
     loop_script: bool,
+    cassette_path: Path | None,
     verbose: int,
 ) -> None:
     """Serve until SIGINT/SIGTERM; the first stdout line is `listening on http://HOST:PORT`."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING - 10 * verbose, format="%(name)s: %(message)s")
+    if script_path and cassette_path:
+        raise click.UsageError("give --script or --cassette, not both")
     try:
         script = Script.load(script_path) if script_path else Script()
-    except ScriptError as exc:
+        cassette = Cassette.load(cassette_path) if cassette_path else None
+    except (ScriptError, CassetteError) as exc:
         raise click.ClickException(str(exc)) from None
     script.loop = script.loop or loop_script
-    provider = MockProvider(script, host=host, port=port, speed=speed, chunk_size=chunk_size, strict=strict, seed=seed)
+    provider = MockProvider(
+        script, host=host, port=port, speed=speed, chunk_size=chunk_size, strict=strict, seed=seed, cassette=cassette
+    )
     try:
-        asyncio.run(_serve(provider))
+        asyncio.run(serve_until_signal(provider.app, host, port))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-
-
-async def _serve(provider: MockProvider) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with provider:
-        print(f"listening on {provider.origin}", flush=True)
-        await stop.wait()
+    if strict and provider.unplayed():
+        raise click.ClickException(f"strict: unplayed recorded interactions: {', '.join(provider.unplayed())}")
 
 
 def main() -> None:

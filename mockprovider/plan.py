@@ -24,6 +24,7 @@ class Plan:
     headers: dict[str, str]
     chunks: list[Chunk] = field(default_factory=list)
     ending: Ending = "eof"  # abort: drop the connection without ending the body; reset: before headers
+    keep_splits: bool = False  # recorded chunk boundaries are data too: never merge writes, even at speed 0
 
     @property
     def body(self) -> bytes:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterable
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
 from .app import STATE, ProviderConfig, ProviderState, create_app
+from .cassette import Cassette
 from .journal import CapturedRequest
+from .matching import MatchConfig
 from .script import Script, StepLike, parse_step
+from .serving import start_site
 
 
 class MockProvider:
@@ -33,10 +37,14 @@ class MockProvider:
         strict: bool = False,
         seed: int | None = None,
         loop_script: bool = False,
+        cassette: Cassette | str | Path | None = None,
+        match: MatchConfig | None = None,
     ) -> None:
         script = steps if isinstance(steps, Script) else Script([parse_step(s) for s in steps or []], loop_script)
         config = ProviderConfig(speed=speed, chunk_size=chunk_size, strict=strict)
-        self.app = create_app(script, config, seed)
+        if isinstance(cassette, str | Path):
+            cassette = Cassette.load(cassette)
+        self.app = create_app(script, config, seed, cassette, match)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
 
@@ -53,11 +61,7 @@ class MockProvider:
         return f"{self.origin}/v1"
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port, reuse_address=True)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        self._runner, self._port = await start_site(self.app, self._host, self._port)
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -86,7 +90,14 @@ class MockProvider:
     async def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[CapturedRequest]:
         return await self.state.journal.wait_for(count, timeout)
 
+    def unplayed(self) -> list[str]:
+        """Recorded interactions never asked for (cassette mode)."""
+        replay = self.state.cassette
+        return [f"{replay.cassette.name}#{i}" for i in replay.unplayed] if replay else []
+
     def assert_all_consumed(self) -> None:
+        if self.unplayed():
+            raise AssertionError(f"unplayed recorded interactions: {', '.join(self.unplayed())}")
         script = self.state.script
         if script.remaining and not script.loop:
             left = [s.label or f"step {script.cursor + i}" for i, s in enumerate(script.steps[script.cursor :])]

@@ -20,7 +20,7 @@ async def send_plan(request: web.Request, plan: Plan, speed: float) -> web.Strea
     resp = web.StreamResponse(status=plan.status, headers=plan.headers)
     try:
         await resp.prepare(request)
-        await _write_chunks(resp, plan.chunks, speed)
+        await _write_chunks(resp, plan.chunks, speed, plan.keep_splits)
         if plan.ending == "abort":
             _drop(request)
             return resp
@@ -30,10 +30,10 @@ async def send_plan(request: web.Request, plan: Plan, speed: float) -> web.Strea
     return resp
 
 
-async def _write_chunks(resp: web.StreamResponse, chunks: list[Chunk], speed: float) -> None:
+async def _write_chunks(resp: web.StreamResponse, chunks: list[Chunk], speed: float, keep_splits: bool) -> None:
     loop = asyncio.get_running_loop()
     start, held = loop.time(), 0.0
-    for batch in _batches(chunks, speed):
+    for batch in _batches(chunks, speed, keep_splits):
         held += batch[0].hold_ms
         if speed > 0 or held:
             offset = (batch[0].at_ms / speed if speed > 0 else 0.0) + held
@@ -43,9 +43,9 @@ async def _write_chunks(resp: web.StreamResponse, chunks: list[Chunk], speed: fl
         await resp.write(b"".join(c.data for c in batch))
 
 
-def _batches(chunks: list[Chunk], speed: float) -> Iterator[list[Chunk]]:
-    """One write per chunk in timed mode; at speed 0, everything between stalls goes in one write."""
-    if speed > 0:
+def _batches(chunks: list[Chunk], speed: float, keep_splits: bool) -> Iterator[list[Chunk]]:
+    """One write (one HTTP chunk) per chunk in timed mode; at speed 0, everything between stalls in one write."""
+    if speed > 0 or keep_splits:
         yield from ([c] for c in chunks)
         return
     batch: list[Chunk] = []

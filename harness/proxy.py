@@ -1,0 +1,167 @@
+"""The recording proxy: forward every request upstream, tee each chunk to the client as it arrives,
+and keep a cassette of what passed (chunk boundaries and arrival offsets included).
+
+Clients use `http://HOST:PORT/v1` as base URL; `/v1/<path>` goes to `<upstream>/<path>`, so
+`--upstream https://api.openai.com/v1` records the real service.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from mockprovider.cassette import FORMAT_VERSION, Cassette, Interaction, RecordedChunk
+
+from .redact import Redactor, save_cassette
+
+log = logging.getLogger("harness.proxy")
+RECORDER = "reelkit/0.1.0"
+# Per-hop headers describe one connection, not the exchange; aiohttp sets its own.
+_HOP = frozenset(
+    {"host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection",
+     "content-length", "content-encoding", "accept-encoding"}
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Recording:
+    upstream: str
+    cassette_path: Path
+    redactor: Redactor
+    interactions: list[Interaction] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def cassette(self) -> Cassette:
+        return Cassette(list(self.interactions), dict(self.metadata), self.cassette_path)
+
+    def save(self) -> None:
+        save_cassette(self.cassette(), self.cassette_path, self.redactor)
+
+
+RECORDING = web.AppKey("reelkit_recording", Recording)
+SESSION = web.AppKey("reelkit_session", aiohttp.ClientSession)
+
+
+def target_url(upstream: str, path: str, query: str) -> str:
+    rest = path[3:] if path == "/v1" or path.startswith("/v1/") else path
+    return upstream.rstrip("/") + rest + (f"?{query}" if query else "")
+
+
+def _multi(headers: CIMultiDictProxy[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, value in headers.items():
+        out.setdefault(key.lower(), []).append(value)
+    return out
+
+
+async def forward(request: web.Request) -> web.StreamResponse:
+    recording, session = request.app[RECORDING], request.app[SESSION]
+    body = await request.read()
+    url = target_url(recording.upstream, request.path, request.query_string)
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+    try:
+        async with session.request(request.method, url, headers=headers, data=body, allow_redirects=False) as up:
+            return await _relay(request, up, body, recording)
+    except aiohttp.ClientConnectionError as exc:
+        if request.transport is None or request.transport.is_closing():
+            raise
+        message = f"reelkit proxy: upstream {recording.redactor.url(url)} failed: {type(exc).__name__}: {exc}"
+        log.warning("%s", message)
+        return web.json_response({"error": {"message": message, "type": "proxy_error", "code": None}}, status=502)
+
+
+async def _relay(
+    request: web.Request, up: aiohttp.ClientResponse, body: bytes, recording: Recording
+) -> web.StreamResponse:
+    loop = asyncio.get_running_loop()
+    resp = web.StreamResponse(status=up.status, reason=up.reason)
+    resp.headers.extend((k, v) for k, v in up.headers.items() if k.lower() not in _HOP)
+    await resp.prepare(request)
+    started, chunks, pending, first_at = loop.time(), [], bytearray(), 0.0
+    try:
+        # iter_chunks ends each upstream HTTP chunk with end=True: those are the split points we keep.
+        async for data, end in up.content.iter_chunks():
+            if not pending:
+                first_at = (loop.time() - started) * 1000
+            await resp.write(data)
+            pending.extend(data)
+            if end and pending:
+                chunks.append(RecordedChunk(first_at, bytes(pending)))
+                pending.clear()
+        await resp.write_eof()
+    finally:
+        if pending:
+            chunks.append(RecordedChunk(first_at, bytes(pending)))
+        _record(recording, request, up, body, chunks)
+    return resp
+
+
+def _record(
+    recording: Recording, request: web.Request, up: aiohttp.ClientResponse, body: bytes, chunks: list[RecordedChunk]
+) -> None:
+    item = Interaction(
+        method=request.method,
+        uri=str(up.url),
+        request_headers=_multi(request.headers),
+        request_body=body.decode("utf-8", errors="replace") if body else None,
+        status=up.status,
+        reason=up.reason or "",
+        response_headers=_multi(up.headers),
+        body=b"".join(c.data for c in chunks),
+        chunks=chunks,
+    )
+    recording.interactions.append(item)
+    _note_model(recording, body)
+    recording.save()  # atomic each time, so a killed recorder still leaves a valid cassette
+
+
+def _note_model(recording: Recording, body: bytes) -> None:
+    if "model" in recording.metadata or not body:
+        return
+    try:
+        model = json.loads(body).get("model")
+    except (json.JSONDecodeError, AttributeError):
+        return
+    if isinstance(model, str):
+        recording.metadata["model"] = model
+
+
+def create_proxy_app(
+    upstream: str, cassette_path: Path, redactor: Redactor, synthetic: bool | None = None
+) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024**2)
+    meta = {
+        "format": FORMAT_VERSION,
+        "recorded_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "upstream": redactor.url(upstream),
+        "recorder": RECORDER,
+        "synthetic": _is_loopback(upstream) if synthetic is None else synthetic,
+    }
+    app[RECORDING] = Recording(upstream, cassette_path, redactor, metadata=meta)
+    app.router.add_route("*", "/{tail:.*}", forward)
+
+    async def session_ctx(app: web.Application) -> Any:
+        # No timeout on the whole exchange: streams may legitimately run for minutes.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
+        async with aiohttp.ClientSession(timeout=timeout, auto_decompress=True) as session:
+            app[SESSION] = session
+            yield
+        app[RECORDING].save()
+
+    app.cleanup_ctx.append(session_ctx)
+    return app
+
+
+def _is_loopback(url: str) -> bool:
+    host = URL(url).host or ""
+    return host in {"localhost", "::1"} or host.startswith("127.")

@@ -1,0 +1,30 @@
+"""Serve an aiohttp app on loopback until SIGINT/SIGTERM, announcing the address on stdout."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from aiohttp import web
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Start `app` on host:port (0 = a free port); return the runner and the bound port."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, host, port, reuse_address=True).start()
+    return runner, runner.addresses[0][1]
+
+
+async def serve_until_signal(app: web.Application, host: str, port: int) -> None:
+    """The first stdout line is `listening on http://HOST:PORT` (flushed); logs go to stderr."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner, bound = await start_site(app, host, port)
+    try:
+        print(f"listening on http://{host}:{bound}", flush=True)  # noqa: T201 - the announced address is the interface
+        await stop.wait()
+    finally:
+        await runner.cleanup()
