@@ -1,0 +1,42 @@
+"""Tool names and parameter schemas match what codex 0.163 sends (descriptions are our own)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from server.tools.specs import ToolChoice, tools_for
+
+CODEX_REQUEST = Path(__file__).parents[2] / "mockprovider" / "data" / "codex-0.163-first-request.json"
+
+
+def strip(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in ("description", "definition")}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+
+def codex_tools() -> dict[str, Any]:
+    body = json.loads(CODEX_REQUEST.read_text())
+    return {t["name"]: t for t in body["tools"] if "name" in t}
+
+
+@pytest.mark.parametrize("name", ["exec_command", "write_stdin", "request_user_input", "view_image", "apply_patch"])
+def test_schema_matches_codex(name: str) -> None:
+    ours = {t["name"]: t for t in tools_for(ToolChoice(plan_mode=True))}
+    assert strip(ours[name]) == strip(codex_tools()[name])
+    assert ours[name]["description"] != codex_tools()[name].get("description")
+
+
+def test_tool_selection_follows_the_catalog() -> None:
+    names = lambda choice: [t["name"] for t in tools_for(choice)]  # noqa: E731
+    assert names(ToolChoice()) == ["exec_command", "write_stdin", "update_plan", "apply_patch", "view_image"]
+    assert names(ToolChoice(shell_type="shell_command", apply_patch="function", plan_mode=True)) == [
+        "shell_command", "update_plan", "request_user_input", "apply_patch", "view_image",
+    ]  # fmt: skip
+    assert names(ToolChoice(shell_type="disabled", apply_patch=None)) == ["update_plan", "view_image"]
