@@ -1,0 +1,1 @@
+"""The agent: model client, turn loop, tool dispatch and approvals."""

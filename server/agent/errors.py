@@ -1,0 +1,24 @@
+"""Why a turn stopped early: a model failure (with codex's error info) or an interruption."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ModelError(Exception):
+    """The model call failed; `info` is the wire `codexErrorInfo`, `retryable` says if a retry may help."""
+
+    def __init__(self, message: str, info: Any = "other", *, retryable: bool = False, status: int | None = None):
+        super().__init__(message)
+        self.message, self.info, self.retryable, self.status = message, info, retryable, status
+
+    def turn_error(self, details: str | None = None) -> dict[str, Any]:
+        return {"message": self.message, "codexErrorInfo": self.info, "additionalDetails": details}
+
+
+class TurnInterrupted(Exception):
+    """The turn was cancelled by the client (an approval answered `cancel`)."""
+
+
+class BlockingRequestError(Exception):
+    """A server-to-client request was needed where none may be sent (exec/run)."""

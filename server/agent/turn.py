@@ -1,0 +1,229 @@
+"""One turn: stream model responses, surface them as items, run the tools asked for, repeat.
+
+The runner knows nothing about JSON-RPC framing or threads: it talks to the connection through a
+`Wire` (notifications and server-to-client requests) and to the model through a `ModelStream`
+(raw Responses events). Each model output item becomes `item/started` -> deltas -> `item/completed`;
+tool calls run after the response completes, their outputs join the history, and the next request
+goes out, until a response asks for nothing more.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import items
+from .errors import ModelError, TurnInterrupted
+
+Event = dict[str, Any]
+
+
+class Wire(Protocol):
+    """The connection side of a turn."""
+
+    def notify(self, method: str, params: dict[str, Any]) -> None: ...
+
+    async def request(self, method: str, params: dict[str, Any]) -> Any: ...
+
+
+ModelStream = Callable[[list[dict[str, Any]]], AsyncIterator[Event]]
+ToolRunner = Callable[[dict[str, Any], "TurnState"], Awaitable[dict[str, Any]]]
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass(slots=True)
+class Usage:
+    input: int = 0
+    cached: int = 0
+    output: int = 0
+    reasoning: int = 0
+
+    @classmethod
+    def of(cls, raw: dict[str, Any] | None) -> Usage:
+        raw = raw or {}
+        inp, out = raw.get("input_tokens_details") or {}, raw.get("output_tokens_details") or {}
+        return cls(
+            raw.get("input_tokens", 0),
+            inp.get("cached_tokens", 0),
+            raw.get("output_tokens", 0),
+            out.get("reasoning_tokens", 0),
+        )
+
+    def add(self, other: Usage) -> None:
+        self.input, self.cached = self.input + other.input, self.cached + other.cached
+        self.output, self.reasoning = self.output + other.output, self.reasoning + other.reasoning
+
+    def wire(self) -> dict[str, int]:
+        return {
+            "totalTokens": self.input + self.output,
+            "inputTokens": self.input,
+            "cachedInputTokens": self.cached,
+            "cacheWriteInputTokens": 0,
+            "outputTokens": self.output,
+            "reasoningOutputTokens": self.reasoning,
+        }
+
+
+@dataclass(slots=True)
+class TurnState:
+    """What one turn accumulates; tools read ids and the wire from it."""
+
+    thread_id: str
+    turn_id: str
+    wire: Wire
+    context_window: int | None = None
+    usage_total: Usage = field(default_factory=Usage)
+    completed: list[items.Item] = field(default_factory=list)  # completed ThreadItems, for persistence
+    last_message: items.Item | None = None
+
+    def ids(self, **extra: Any) -> dict[str, Any]:
+        return {"threadId": self.thread_id, "turnId": self.turn_id, **extra}
+
+    def started(self, item: items.Item) -> None:
+        self.wire.notify("item/started", {"item": item, **self.ids(), "startedAtMs": now_ms()})
+
+    def finished(self, item: items.Item) -> None:
+        self.completed.append(item)
+        if item["type"] == "agentMessage":
+            self.last_message = item
+        self.wire.notify("item/completed", {"item": item, **self.ids(), "completedAtMs": now_ms()})
+
+
+@dataclass(slots=True)
+class _Response:
+    """Per-request stream state: which output indexes are open, and what came back."""
+
+    open: dict[int, dict[str, Any]] = field(default_factory=dict)
+    output: list[dict[str, Any]] = field(default_factory=list)
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    usage: Usage | None = None
+    end_turn: bool | None = None
+    done: bool = False
+
+
+_CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"})
+
+
+class Turn:
+    """Drive one turn to completion; raises TurnInterrupted or ModelError for the handler to report."""
+
+    def __init__(self, state: TurnState, model: ModelStream, run_tool: ToolRunner, history: list[dict[str, Any]]):
+        self.state, self.model, self.run_tool, self.history = state, model, run_tool, history
+
+    async def run(self) -> None:
+        while True:
+            response = await self._one_response()
+            self.history.extend(response.output)
+            for call in response.calls:
+                self.history.append(await self.run_tool(call, self.state))
+            if not response.calls and response.end_turn is not False:
+                return
+
+    async def _one_response(self) -> _Response:
+        response = _Response()
+        async for event in self.model(self.history):
+            handler = _HANDLERS.get(event.get("type", ""))
+            if handler is not None:
+                handler(self, response, event)
+            if response.done:
+                break
+        return response
+
+    # --- event handlers (one per Responses event type; see _HANDLERS) ---
+
+    def _added(self, resp: _Response, event: Event) -> None:
+        item, index = event.get("item") or {}, event.get("output_index", len(resp.open))
+        if item.get("type") == "message":
+            resp.open[index] = {"kind": "message", "id": item.get("id") or f"msg_{index}", "text": []}
+            self.state.started(items.agent_message(resp.open[index]["id"], ""))
+        elif item.get("type") == "reasoning":
+            resp.open[index] = {"kind": "reasoning", "id": item.get("id") or f"rs_{index}"}
+            self.state.started(items.reasoning(resp.open[index]["id"], [], []))
+
+    def _text_delta(self, resp: _Response, event: Event) -> None:
+        active = resp.open.get(event.get("output_index", -1)) or _last_of(resp, "message")
+        if active is None:
+            return  # codex drops a delta with no active message too
+        active["text"].append(event.get("delta", ""))
+        self._notify("item/agentMessage/delta", itemId=active["id"], delta=event.get("delta", ""))
+
+    def _summary_part(self, resp: _Response, event: Event) -> None:
+        active = resp.open.get(event.get("output_index", -1)) or _last_of(resp, "reasoning")
+        if active is not None:
+            self._notify(
+                "item/reasoning/summaryPartAdded", itemId=active["id"], summaryIndex=event.get("summary_index", 0)
+            )
+
+    def _summary_delta(self, resp: _Response, event: Event) -> None:
+        active = resp.open.get(event.get("output_index", -1)) or _last_of(resp, "reasoning")
+        if active is not None:
+            self._notify("item/reasoning/summaryTextDelta", itemId=active["id"], delta=event.get("delta", ""),
+                         summaryIndex=event.get("summary_index", 0))  # fmt: skip
+
+    def _reasoning_delta(self, resp: _Response, event: Event) -> None:
+        active = resp.open.get(event.get("output_index", -1)) or _last_of(resp, "reasoning")
+        if active is not None:
+            self._notify("item/reasoning/textDelta", itemId=active["id"], delta=event.get("delta", ""),
+                         contentIndex=event.get("content_index", 0))  # fmt: skip
+
+    def _done(self, resp: _Response, event: Event) -> None:
+        item = event.get("item") or {}
+        kind = item.get("type")
+        resp.output.append(item)
+        resp.open.pop(event.get("output_index", -1), None)
+        if kind == "message":
+            self._finish_message(item)
+        elif kind == "reasoning":
+            summary = [p.get("text", "") for p in item.get("summary") or []]
+            content = [p.get("text", "") for p in item.get("content") or []]
+            self.state.finished(items.reasoning(item.get("id", ""), summary, content))
+        elif kind in _CALL_TYPES:
+            resp.calls.append(item)
+
+    def _finish_message(self, item: dict[str, Any]) -> None:
+        if item.get("role", "assistant") != "assistant":
+            return
+        text = "".join(p.get("text", "") for p in item.get("content") or [] if p.get("type") == "output_text")
+        msg_id = item.get("id") or f"msg_{len(self.state.completed)}"
+        if not any(i.get("id") == msg_id for i in self.state.completed):
+            self.state.finished(items.agent_message(msg_id, text))
+
+    def _completed(self, resp: _Response, event: Event) -> None:
+        response = event.get("response") or {}
+        if not isinstance(response.get("id"), str):
+            message = "stream disconnected before completion: failed to parse ResponseCompleted: missing field `id`"
+            raise ModelError(message, {"responseStreamDisconnected": {"httpStatusCode": None}}, retryable=True)
+        last = Usage.of(response.get("usage"))
+        self.state.usage_total.add(last)
+        resp.usage, resp.end_turn, resp.done = last, response.get("end_turn"), True
+        usage = {
+            "total": self.state.usage_total.wire(),
+            "last": last.wire(),
+            "modelContextWindow": self.state.context_window,
+        }
+        self._notify("thread/tokenUsage/updated", tokenUsage=usage)
+
+    def _notify(self, method: str, **params: Any) -> None:
+        self.state.wire.notify(method, self.state.ids(**params))
+
+
+def _last_of(resp: _Response, kind: str) -> dict[str, Any] | None:
+    return next((v for v in reversed(resp.open.values()) if v["kind"] == kind), None)
+
+
+_HANDLERS: dict[str, Callable[[Turn, _Response, Event], None]] = {
+    "response.output_item.added": Turn._added,
+    "response.output_text.delta": Turn._text_delta,
+    "response.reasoning_summary_part.added": Turn._summary_part,
+    "response.reasoning_summary_text.delta": Turn._summary_delta,
+    "response.reasoning_text.delta": Turn._reasoning_delta,
+    "response.output_item.done": Turn._done,
+    "response.completed": Turn._completed,
+}
+
+__all__ = ["ModelError", "ModelStream", "Turn", "TurnInterrupted", "TurnState", "Usage", "Wire"]
