@@ -32,6 +32,16 @@ ModelStream = Callable[[list[dict[str, Any]]], AsyncIterator[Event]]
 ToolRunner = Callable[[dict[str, Any], "TurnState"], Awaitable[dict[str, Any]]]
 
 
+class History(Protocol):
+    """The conversation the model sees; `add` also persists."""
+
+    def view(self) -> list[dict[str, Any]]: ...
+
+    def add(self, item: dict[str, Any]) -> None: ...
+
+    def before_request(self) -> None: ...
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -112,21 +122,23 @@ _CALL_TYPES = frozenset({"function_call", "custom_tool_call", "local_shell_call"
 class Turn:
     """Drive one turn to completion; raises TurnInterrupted or ModelError for the handler to report."""
 
-    def __init__(self, state: TurnState, model: ModelStream, run_tool: ToolRunner, history: list[dict[str, Any]]):
+    def __init__(self, state: TurnState, model: ModelStream, run_tool: ToolRunner, history: History):
         self.state, self.model, self.run_tool, self.history = state, model, run_tool, history
 
     async def run(self) -> None:
         while True:
+            self.history.before_request()
             response = await self._one_response()
-            self.history.extend(response.output)
+            for item in response.output:
+                self.history.add(item)
             for call in response.calls:
-                self.history.append(await self.run_tool(call, self.state))
+                self.history.add(await self.run_tool(call, self.state))
             if not response.calls and response.end_turn is not False:
                 return
 
     async def _one_response(self) -> _Response:
         response = _Response()
-        async for event in self.model(self.history):
+        async for event in self.model(self.history.view()):
             handler = _HANDLERS.get(event.get("type", ""))
             if handler is not None:
                 handler(self, response, event)

@@ -56,6 +56,7 @@ class ThreadConfigParams(WireModel):
 
 class ThreadStartParams(ThreadConfigParams):
     ephemeral: bool | None = None
+    dynamic_tools: list[dict[str, Any]] | None = None  # experimental
     service_name: str | None = None
     session_start_source: str | None = None
     thread_source: str | None = None

@@ -62,6 +62,9 @@ class FileChange:
     move_to: Path | None = None
     name: str = ""  # the path as the patch wrote it, for the summary the model reads
 
+    def move_or_path(self) -> Path:
+        return self.move_to or self.path
+
     def to_json(self) -> dict[str, str | None]:
         move = str(self.move_to) if self.move_to else None
         return {

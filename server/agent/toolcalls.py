@@ -1,0 +1,345 @@
+"""Run the model's tool calls: one handler per tool name, codex's item events and output texts.
+
+A call's output always comes back paired with it (`function_call_output` / `custom_tool_call_output`
+with the same call_id) in the next request, whatever happened: success, failure, decline or an
+unknown tool (`unsupported call: <name>`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from server.connection import ClientRequestError
+from server.sandbox import SandboxMode, SandboxPolicy, wrap
+from server.threads import ThreadRuntime
+from server.tools import apply_patch as ap
+from server.tools.exec import ExecResult
+
+from . import items
+from .approvals import Asker, Decision, is_known_safe, policy_name
+from .errors import BlockingRequestError, TurnInterrupted
+from .turn import TurnState
+
+Output = str | list[dict[str, Any]]
+FULL_ACCESS = SandboxPolicy(SandboxMode.DANGER_FULL_ACCESS)
+
+
+@dataclass(slots=True)
+class Call:
+    """One tool call from the model, with everything a handler needs."""
+
+    raw: dict[str, Any]
+    state: TurnState
+    thread: ThreadRuntime
+    asker: Asker
+    cwd: Path
+
+    @property
+    def call_id(self) -> str:
+        return str(self.raw.get("call_id") or self.raw.get("id") or "")
+
+    @property
+    def name(self) -> str:
+        return str(self.raw.get("name") or self.raw.get("type") or "")
+
+    def args(self) -> dict[str, Any]:
+        raw = self.raw.get("arguments") or "{}"
+        value = json.loads(raw) if isinstance(raw, str) else raw
+        if not isinstance(value, dict):
+            raise ValueError("arguments must be a JSON object")
+        return value
+
+    @property
+    def policy(self) -> str:
+        return policy_name(self.thread.settings.approval_policy)
+
+
+Handler = Callable[[Call], Awaitable[Output]]
+
+
+async def run_call(raw: dict[str, Any], state: TurnState, thread: ThreadRuntime, asker: Asker) -> dict[str, Any]:
+    """Execute one call and return the history item carrying its output."""
+    call = Call(raw, state, thread, asker, thread.settings.cwd)
+    handler = HANDLERS.get(call.name) or (dynamic_tool if call.name in thread.settings.dynamic_tool_names() else None)
+    try:
+        output: Output = await handler(call) if handler else f"unsupported call: {call.name}"
+    except (json.JSONDecodeError, ValueError) as exc:
+        output = f"failed to parse function arguments: {exc}"
+    kind = "custom_tool_call_output" if raw.get("type") == "custom_tool_call" else "function_call_output"
+    return {"type": kind, "call_id": call.call_id, "output": output}
+
+
+# --- shell ---------------------------------------------------------------------------------------
+
+
+def _shell_argv(args: dict[str, Any], command: str) -> list[str]:
+    shell = args.get("shell") or "/bin/bash"
+    return [shell, "-lc" if args.get("login", True) else "-c", command]
+
+
+async def _approve_command(call: Call, argv: list[str], command: str, escalate: bool, cwd: Path) -> Decision | None:
+    """None: run as planned; else the client's decision (after item/started and the request)."""
+    needs = escalate or (call.policy == "untrusted" and not is_known_safe(command))
+    if not needs or command in call.thread.session_approvals:
+        return None
+    call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
+    params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
+              "environmentId": "local", "reason": call.args().get("justification") if escalate else None,
+              "command": items.shell_display(argv), "cwd": str(cwd), "commandActions": items.command_actions(command),
+              "proposedExecpolicyAmendment": None,
+              "availableDecisions": ["accept", "acceptForSession", "decline", "cancel"]}  # fmt: skip
+    decision = await call.asker.decide("item/commandExecution/requestApproval", params)
+    if decision is Decision.ACCEPT_FOR_SESSION:
+        call.thread.session_approvals.add(command)
+    return decision
+
+
+async def _run_command(
+    call: Call, command: str, args: dict[str, Any], run: Callable[..., Awaitable[ExecResult]]
+) -> tuple[ExecResult | None, str]:
+    cwd = Path(args.get("workdir") or call.cwd)
+    if not cwd.is_absolute():
+        cwd = call.cwd / cwd
+    argv = _shell_argv(args, command)
+    escalate = args.get("sandbox_permissions") == "require_escalated"
+    if escalate and call.policy == "never":
+        if call.asker.blocking_forbidden:
+            raise BlockingRequestError("item/commandExecution/requestApproval")
+        return None, f"approval policy is Never; reject command — you cannot ask for escalated permissions: {command}"
+    decision = await _approve_command(call, argv, command, escalate, cwd)
+    if decision in (Decision.DECLINE, Decision.CANCEL, Decision.FAILED):
+        return None, _refused(call, argv, cwd, command, decision)
+    if decision is None:
+        call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
+    policy = FULL_ACCESS if escalate and decision else call.thread.settings.sandbox
+    started = time.monotonic()
+    result = await run(argv, cwd, policy, sink=lambda data: _delta(call, data))
+    if call.policy == "on-failure" and _sandbox_denied(result) and policy is not FULL_ACCESS:
+        result = await _retry_unsandboxed(call, argv, cwd, command, run) or result
+    _complete_command(call, argv, cwd, command, result, started)
+    return result, ""
+
+
+def _refused(call: Call, argv: list[str], cwd: Path, command: str, decision: Decision) -> str:
+    status = "failed" if decision is Decision.FAILED else "declined"
+    call.state.finished(items.command_execution(call.call_id, argv, str(cwd), command, status=status))
+    if decision is Decision.CANCEL:
+        raise TurnInterrupted()
+    return "approval request failed" if decision is Decision.FAILED else "exec command rejected by user"
+
+
+def _delta(call: Call, data: bytes) -> None:
+    delta = data.decode("utf-8", errors="replace")
+    call.thread.notify("item/commandExecution/outputDelta", call.state.ids(itemId=call.call_id, delta=delta))
+
+
+def _sandbox_denied(result: ExecResult) -> bool:
+    if result.refused:
+        return True
+    markers = ("Permission denied", "Operation not permitted", "Read-only file system", "Network is unreachable")
+    return result.exit_code not in (0, None) and any(m in result.output for m in markers)
+
+
+async def _retry_unsandboxed(
+    call: Call, argv: list[str], cwd: Path, command: str, run: Callable[..., Awaitable[ExecResult]]
+) -> ExecResult | None:
+    params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
+              "reason": "command failed; retry without sandbox?", "command": items.shell_display(argv),
+              "cwd": str(cwd), "commandActions": items.command_actions(command)}  # fmt: skip
+    decision = await call.asker.decide("item/commandExecution/requestApproval", params)
+    if decision is Decision.CANCEL:
+        raise TurnInterrupted()
+    if decision not in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):
+        return None
+    return await run(argv, cwd, FULL_ACCESS, sink=lambda data: _delta(call, data))
+
+
+def _complete_command(call: Call, argv: list[str], cwd: Path, command: str, result: ExecResult, started: float) -> None:
+    duration = int((time.monotonic() - started) * 1000)
+    running = result.session_id is not None
+    status = "inProgress" if running else ("completed" if result.exit_code == 0 else "failed")
+    item = items.command_execution(call.call_id, argv, str(cwd), command, status=status, source="unifiedExecStartup",
+                                   process_id=str(result.session_id or ""), output=result.output,
+                                   exit_code=result.exit_code, duration_ms=duration)  # fmt: skip
+    if not running:
+        call.state.finished(item)
+
+
+async def exec_command(call: Call) -> Output:
+    args = call.args()
+    command = str(args["cmd"])
+    yield_ms = int(min(max(args.get("yield_time_ms") or 10_000, 250), 30_000))
+    manager = call.thread.exec
+
+    async def run(argv: list[str], cwd: Path, policy: SandboxPolicy, sink: Any) -> ExecResult:
+        return await manager.start(argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink)
+
+    result, refusal = await _run_command(call, command, args, run)
+    return refusal if result is None else result.for_model(args.get("max_output_tokens"))
+
+
+async def write_stdin(call: Call) -> Output:
+    args = call.args()
+    chars = str(args.get("chars") or "")
+    default = 250 if chars else 5_000
+    yield_ms = int(min(max(args.get("yield_time_ms") or default, 250), 300_000))
+    try:
+        result = await call.thread.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
+    except KeyError as exc:
+        return str(exc.args[0])
+    return result.for_model(args.get("max_output_tokens"))
+
+
+async def shell_command(call: Call) -> Output:
+    args = call.args()
+    command = str(args["command"])
+    timeout = float(args.get("timeout_ms") or 120_000) / 1000
+    manager = call.thread.exec
+
+    async def run(argv: list[str], cwd: Path, policy: SandboxPolicy, sink: Any) -> ExecResult:
+        return await manager.run_to_end(argv, cwd, policy, timeout, sink=sink)
+
+    result, refusal = await _run_command(call, command, args, run)
+    if result is None:
+        return refusal
+    return f"Exit code: {result.exit_code}\nWall time: {result.wall_time:.1f} seconds\nOutput:\n{result.output}"
+
+
+# --- apply_patch -----------------------------------------------------------------------------------
+
+
+async def apply_patch(call: Call) -> Output:
+    patch = call.raw.get("input") if call.raw.get("type") == "custom_tool_call" else call.args().get("input")
+    started = time.monotonic()
+    try:
+        changes = ap.plan(ap.parse(str(patch or "")), call.cwd)
+    except ap.PatchError as exc:
+        return _patch_output(1, str(exc), started)
+    inside = all(call.thread.settings.sandbox.allows_write(c.move_or_path(), call.cwd) for c in changes)
+    remembered = all(str(c.path) in call.thread.session_approvals for c in changes)
+    needs = not remembered and (call.policy == "untrusted" or not inside)
+    if needs and call.policy == "never":
+        if call.asker.blocking_forbidden:
+            raise BlockingRequestError("item/fileChange/requestApproval")
+        return "patch rejected: writing outside the sandbox is blocked by the approval policy (never)"
+    item_changes = [
+        items.change_entry(str(c.path), c.kind, c.diff, str(c.move_to) if c.move_to else None) for c in changes
+    ]
+    call.state.started(items.file_change(call.call_id, item_changes))
+    if needs:
+        decision = await _approve_patch(call)
+        if decision is not Decision.ACCEPT and decision is not Decision.ACCEPT_FOR_SESSION:
+            status = "failed" if decision is Decision.FAILED else "declined"
+            call.state.finished(items.file_change(call.call_id, item_changes, status))
+            if decision is Decision.CANCEL:
+                raise TurnInterrupted()
+            return "approval request failed" if decision is Decision.FAILED else "patch rejected by user"
+        if decision is Decision.ACCEPT_FOR_SESSION:
+            call.thread.session_approvals.update(str(c.path) for c in changes)
+    code, text = await _write_patch(changes, call.cwd, call.thread.settings.sandbox if inside else FULL_ACCESS)
+    call.state.finished(items.file_change(call.call_id, item_changes, "completed" if code == 0 else "failed"))
+    if code == 0:
+        _diff_updated(call, changes)
+    return _patch_output(code, text, started)
+
+
+async def _approve_patch(call: Call) -> Decision:
+    call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    params = {
+        **call.state.ids(itemId=call.call_id),
+        "startedAtMs": int(time.time() * 1000),
+        "reason": None,
+        "grantRoot": None,
+    }
+    return await call.asker.decide("item/fileChange/requestApproval", params)
+
+
+async def _write_patch(changes: list[ap.FileChange], cwd: Path, policy: SandboxPolicy) -> tuple[int, str]:
+    """Apply through the sandboxed writer, so the kernel confines patches like commands."""
+    import asyncio
+
+    argv = wrap([sys.executable, "-E", "-s", "-S", ap.__file__], policy, cwd)
+    proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                                                stderr=asyncio.subprocess.PIPE)  # fmt: skip
+    out, err = await proc.communicate(json.dumps([c.to_json() for c in changes]).encode())
+    return proc.returncode or 0, (out if proc.returncode == 0 else err).decode("utf-8", errors="replace")
+
+
+def _patch_output(code: int, text: str, started: float) -> str:
+    return f"Exit code: {code}\nWall time: {time.monotonic() - started:.1f} seconds\nOutput:\n{text}"
+
+
+def _diff_updated(call: Call, changes: list[ap.FileChange]) -> None:
+    diff = "".join(
+        f"--- a/{c.name}\n+++ b/{c.name}\n{c.diff if c.kind != 'add' else ap.unified('', c.diff)}" for c in changes
+    )
+    call.thread.notify("turn/diff/updated", call.state.ids(diff=diff))
+
+
+# --- plan, user input, images ----------------------------------------------------------------------
+
+
+async def update_plan(call: Call) -> Output:
+    args = call.args()
+    status = {"pending": "pending", "in_progress": "inProgress", "completed": "completed"}
+    plan = [
+        {"step": str(s.get("step", "")), "status": status.get(str(s.get("status")), "pending")}
+        for s in args.get("plan", [])
+    ]
+    call.thread.notify("turn/plan/updated", call.state.ids(explanation=args.get("explanation"), plan=plan))
+    return "Plan updated"
+
+
+async def request_user_input(call: Call) -> Output:
+    args = call.args()
+    params = {**call.state.ids(itemId=call.call_id), "questions": args.get("questions", []), "isBlocking": True}
+    try:
+        answer = await call.asker.ask("item/tool/requestUserInput", params, flag="waitingOnUserInput")
+    except ClientRequestError:  # the model is told, the turn goes on
+        return "request_user_input failed: the client did not answer"
+    return json.dumps(answer.get("answers", answer) if isinstance(answer, dict) else answer)
+
+
+async def view_image(call: Call) -> Output:
+    path = Path(str(call.args()["path"]))
+    path = path if path.is_absolute() else call.cwd / path
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return f"unable to read image at {path}: {exc.strerror}"
+    mime = mimetypes.guess_type(path.name)[0] or "image/png"
+    call.state.started(items.image_view(call.call_id, str(path)))
+    call.state.finished(items.image_view(call.call_id, str(path)))
+    return [{"type": "input_image", "image_url": f"data:{mime};base64,{base64.b64encode(data).decode()}"}]
+
+
+async def dynamic_tool(call: Call) -> Output:
+    """A client-defined tool: the client runs it (`item/tool/call`) and returns content items."""
+    params = {**call.state.ids(callId=call.call_id), "tool": call.name, "arguments": call.args(), "namespace": None}
+    try:
+        answer = await call.asker.ask("item/tool/call", params)
+    except ClientRequestError:
+        return f"dynamic tool {call.name} failed: the client did not answer"
+    contents = answer.get("contentItems", []) if isinstance(answer, dict) else []
+    texts = [c.get("text", "") for c in contents if isinstance(c, dict) and c.get("type") == "inputText"]
+    return "\n".join(texts) if texts else json.dumps(contents)
+
+
+HANDLERS: dict[str, Handler] = {
+    "exec_command": exec_command,
+    "write_stdin": write_stdin,
+    "shell_command": shell_command,
+    "apply_patch": apply_patch,
+    "update_plan": update_plan,
+    "request_user_input": request_user_input,
+    "view_image": view_image,
+}

@@ -1,0 +1,1 @@
+"""Request handlers, one module per resource; the method table names them as `module.function`."""

@@ -1,0 +1,41 @@
+"""initialize: the per-connection handshake."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from typing import Any
+
+from server.errors import InvalidRequest
+from server.protocol.params import InitializeParams
+from server.state import Ctx
+from server.store import CLI_VERSION
+
+# HTTP header values: visible ASCII and spaces (the name becomes the `originator` header).
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
+
+
+def user_agent(name: str, version: str) -> str:
+    """`<client>/<cli version> (<os> <release>; <arch>) <terminal> (<client>; <client version>)`, as codex."""
+    system = f"{platform.system()} {platform.release()}; {platform.machine()}"
+    terminal = os.environ.get("TERM_PROGRAM") or os.environ.get("TERM") or "unknown"
+    return f"{name}/{CLI_VERSION} ({system}) {terminal} ({name}; {version})"
+
+
+async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
+    info = params.client_info
+    if not _HEADER_VALUE.match(info.name):
+        raise InvalidRequest(f"Invalid clientInfo.name: '{info.name}'. Must be a valid HTTP header value.")
+    caps = params.capabilities
+    conn = ctx.conn
+    conn.initialized = True
+    conn.client_name, conn.client_version = info.name, info.version
+    conn.experimental = bool(caps and caps.experimental_api)
+    conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
+    return {
+        "userAgent": user_agent(info.name, info.version),
+        "codexHome": str(ctx.state.home),
+        "platformFamily": "windows" if os.name == "nt" else "unix",
+        "platformOs": {"Darwin": "macos", "Windows": "windows"}.get(platform.system(), "linux"),
+    }

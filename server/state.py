@@ -1,0 +1,81 @@
+"""Process-wide server state shared by every connection's handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from .config import Config, ConfigError, load_config
+from .connection import Connection
+from .errors import InvalidRequest
+from .store import Store
+from .threads import ThreadRuntime
+
+
+@dataclass(slots=True)
+class ServerState:
+    home: Path
+    threads: dict[str, ThreadRuntime] = field(default_factory=dict)
+    commands: dict[str, Any] = field(default_factory=dict)  # command/exec processes by processId
+    _http: aiohttp.ClientSession | None = None
+
+    @property
+    def store(self) -> Store:
+        return Store(self.home)
+
+    def config(self, overrides: dict[str, Any] | None = None) -> Config:
+        try:
+            return load_config(self.home, overrides)
+        except ConfigError as exc:
+            raise InvalidRequest(f"failed to load configuration: {exc}") from None
+
+    def http(self) -> aiohttp.ClientSession:
+        """One shared client session (connection pooling to the provider)."""
+        if self._http is None or self._http.closed:
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
+            self._http = aiohttp.ClientSession(timeout=timeout, auto_decompress=True)
+        return self._http
+
+    def thread(self, thread_id: str) -> ThreadRuntime:
+        thread = self.threads.get(thread_id)
+        if thread is None:
+            raise InvalidRequest(f"thread not found: {thread_id}")
+        return thread
+
+    async def close(self) -> None:
+        for thread in list(self.threads.values()):
+            if thread.active and thread.active.task:
+                thread.active.task.cancel()
+                with contextlib.suppress(BaseException):
+                    await thread.active.task
+            await thread.exec.close()
+            if thread.writer:
+                thread.sync()
+                thread.writer.close()
+        if self._http is not None:
+            await self._http.close()
+
+
+@dataclass(slots=True)
+class Ctx:
+    """What a handler gets: the server state, its connection, and a way to act after the response."""
+
+    state: ServerState
+    conn: Connection
+    _after: list[Callable[[], Any]] = field(default_factory=list)
+
+    def after(self, action: Callable[[], Any]) -> None:
+        """Run `action` right after the response is queued (notifications that follow a response)."""
+        self._after.append(action)
+
+    def run_after(self) -> None:
+        for action in self._after:
+            result = action()
+            if asyncio.iscoroutine(result):
+                asyncio.get_running_loop().create_task(result)
