@@ -1,0 +1,53 @@
+"""Fixtures for end-to-end server tests: a real server process over stdio, the real mock provider."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from mockprovider import MockProvider
+from mockprovider.codexhome import ProviderSettings, write_codex_home
+from tests.support import schema
+from tests.support.appserver import AppServerProcess
+
+
+@dataclass
+class Env:
+    home: Path
+    ws: Path
+    mock: MockProvider
+    servers: list[AppServerProcess] = field(default_factory=list)
+
+    def config(self, **top: object) -> None:
+        defaults: dict[str, object] = {"approval_policy": "never", "sandbox_mode": "workspace-write"}
+        write_codex_home(self.home, ProviderSettings(self.mock.url), model="mock-model", **{**defaults, **top})
+
+    async def server(self, initialize: bool = True, **caps: object) -> AppServerProcess:
+        srv = await AppServerProcess.start(self.home, cwd=self.ws)
+        self.servers.append(srv)
+        if initialize:
+            await srv.initialize(**caps)
+        return srv
+
+
+@pytest.fixture
+async def env(tmp_path: Path) -> AsyncIterator[Env]:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    async with MockProvider(speed=0, strict=True) as mock:
+        environment = Env(tmp_path / "home", ws, mock)
+        environment.config()
+        yield environment
+        violations = []
+        for srv in environment.servers:
+            await srv.close()
+            violations.extend(schema.problems(srv.transcript))
+    assert violations == [], "messages that break the pinned 0.163.0 schema:\n" + "\n".join(violations)
+
+
+async def start_thread(srv: AppServerProcess, ws: Path, **params: object) -> str:
+    result = await srv.call("thread/start", {"cwd": str(ws), **params})
+    return str(result["thread"]["id"])
