@@ -48,7 +48,6 @@ async def test_malformed_lines_are_dropped_and_the_server_keeps_going(env: Env) 
             b'{"id": 999, "result": {}}', b"   ", b"\xff\xfe"]  # fmt: skip
     for line in junk:
         await srv.send_raw(line + b"\n")
-        await srv.send_raw(junk)
     # A string id and the jsonrpc member are accepted; the answer echoes the id's type.
     await srv.send({"jsonrpc": "2.0", "id": "abc", "method": "thread/loaded/list", "params": {}})
     response = await srv.read_response("abc")
