@@ -10,7 +10,9 @@ from aiohttp import web
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Start `app` on host:port (0 = a free port); return the runner and the bound port."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # handler_cancellation: a client that hangs up cancels its handler, so a stalled stream never
+    # outlives its client; the short shutdown timeout keeps stop() prompt with streams in flight.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True, shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, host, port, reuse_address=True).start()
     return runner, runner.addresses[0][1]
