@@ -62,7 +62,9 @@ class Asker:
         entry = (request_id, method, params)
         if active is not None:
             active.pending.append(entry)
-        self.thread.set_status({"type": "active", "activeFlags": [flag]})
+        waiting = {"type": "active", "activeFlags": [flag]}
+        if self.thread.status != waiting:  # callers that must announce it earlier already did
+            self.thread.set_status(waiting)
         try:
             return await conn.request(method, params, self.thread.id)
         finally:

@@ -132,6 +132,8 @@ def scene(tmp_path: Path) -> Iterator[Scene]:
     try:
         yield Scene(ws, out, tcp, udp, abstract, name, victim, uuid.uuid4().hex)
     finally:
+        # The unconfined "mount-over" attempt really mounts (we are root); undo it so tmp_path can be removed.
+        subprocess.run(["umount", "-l", str(out)], capture_output=True, check=False)
         victim.kill()
         victim.wait()
         for sock in (tcp, udp, abstract):
