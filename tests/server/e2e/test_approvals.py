@@ -54,7 +54,8 @@ async def test_accept_runs_the_command(env: Env, decision: str) -> None:
     assert methods(after)[:2] == ["serverRequest/resolved", "thread/status/changed"]
     assert after[0]["params"] == {"threadId": thread, "requestId": request["id"]}
     [item] = completed_items(after, "commandExecution")
-    assert (item["status"], item["exitCode"], item["aggregatedOutput"]) == ("completed", 0, "made\n")
+    assert (item["status"], item["exitCode"]) == ("completed", 0)
+    assert item["aggregatedOutput"].endswith("made\n")  # a login shell's profile may print first
     assert (env.ws / "created.txt").exists()
     assert after[-1]["params"]["turn"]["status"] == "completed"
 
