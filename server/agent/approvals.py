@@ -54,7 +54,9 @@ class Asker:
             raise ClientRequestError("no client is subscribed to this thread")
         return conn
 
-    async def ask(self, method: str, params: dict[str, Any], flag: str = "waitingOnApproval") -> Any:
+    async def ask(
+        self, method: str, params: dict[str, Any], flag: str = "waitingOnApproval", restore: bool = True
+    ) -> Any:
         if self.blocking_forbidden:
             raise BlockingRequestError(method)
         conn, active = self._connection(), self.thread.active
@@ -71,14 +73,23 @@ class Asker:
             if active is not None and entry in active.pending:
                 active.pending.remove(entry)
             self.thread.notify("serverRequest/resolved", {"threadId": self.thread.id, "requestId": request_id})
-            if self.thread.active is not None:
-                self.thread.set_status({"type": "active", "activeFlags": []})
+            if restore:
+                self.resume_status()
+
+    def resume_status(self) -> None:
+        """Back to plain `active` once the request's outcome has been reported."""
+        if self.thread.active is not None:
+            self.thread.set_status({"type": "active", "activeFlags": []})
 
     async def decide(self, method: str, params: dict[str, Any]) -> Decision:
+        """Ask for a decision; an accept resumes `active` at once, other outcomes after their item completes."""
         try:
-            return parse_decision(await self.ask(method, params))
+            decision = parse_decision(await self.ask(method, params, restore=False))
         except ClientRequestError:
-            return Decision.FAILED
+            decision = Decision.FAILED
+        if decision in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):
+            self.resume_status()
+        return decision
 
 
 # Commands that only read: run without asking even under `untrusted` (codex's known-safe idea).

@@ -26,7 +26,7 @@ from .errors import BlockingRequestError, ModelError, TurnInterrupted
 from .model import ModelClient
 from .request import RequestInputs, build_body, build_headers, initial_context
 from .toolcalls import run_call
-from .turn import Turn, TurnState
+from .turn import Turn, TurnState, Usage
 
 log = logging.getLogger("server.turn")
 BLOCKING_MESSAGE = "exec/run encountered a blocking approval or input request"
@@ -106,6 +106,7 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
     except BlockingRequestError:
         _fail(thread, record, state, turn_error(BLOCKING_MESSAGE, None), started)
     except ModelError as exc:
+        _report_failed_usage(thread, state)
         _fail(thread, record, state, exc.turn_error(), started)
     except ConfigError as exc:
         _fail(thread, record, state, turn_error(str(exc)), started)
@@ -191,6 +192,12 @@ def _finish(
     if status == "completed":
         wire["items"] = [state.last_message] if state.last_message else []
     thread.notify("turn/completed", {"threadId": thread.id, "turn": wire})
+
+
+def _report_failed_usage(thread: ThreadRuntime, state: TurnState) -> None:
+    """As codex, a failed model call still reports usage (nothing new in `last`)."""
+    usage = {"total": state.usage_total.wire(), "last": Usage().wire(), "modelContextWindow": state.context_window}
+    thread.notify("thread/tokenUsage/updated", state.ids(tokenUsage=usage))
 
 
 def _fail(thread: ThreadRuntime, record: TurnRecord, state: TurnState, error: dict[str, Any], started: float) -> None:

@@ -122,7 +122,7 @@ async def _run_command(
         call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
     policy = FULL_ACCESS if escalate and decision else call.thread.settings.sandbox
     started = time.monotonic()
-    result = await run(argv, cwd, policy, sink=lambda data: _delta(call, data))
+    result = await run(argv, cwd, policy, sink=_delta_sink(call))
     if call.policy == "on-failure" and _sandbox_denied(result) and policy is not FULL_ACCESS:
         result = await _retry_unsandboxed(call, argv, cwd, command, run) or result
     _complete_command(call, argv, cwd, command, result, started)
@@ -132,14 +132,25 @@ async def _run_command(
 def _refused(call: Call, argv: list[str], cwd: Path, command: str, decision: Decision) -> str:
     status = "failed" if decision is Decision.FAILED else "declined"
     call.state.finished(items.command_execution(call.call_id, argv, str(cwd), command, status=status))
+    call.asker.resume_status()
     if decision is Decision.CANCEL:
         raise TurnInterrupted()
     return "approval request failed" if decision is Decision.FAILED else "exec command rejected by user"
 
 
-def _delta(call: Call, data: bytes) -> None:
-    delta = data.decode("utf-8", errors="replace")
-    call.thread.notify("item/commandExecution/outputDelta", call.state.ids(itemId=call.call_id, delta=delta))
+def _delta_sink(call: Call) -> Callable[[bytes], None]:
+    """outputDelta notifications; as codex, the first chunk shows only in the item's aggregatedOutput."""
+    first = True
+
+    def sink(data: bytes) -> None:
+        nonlocal first
+        if first:
+            first = False
+            return
+        delta = data.decode("utf-8", errors="replace")
+        call.thread.notify("item/commandExecution/outputDelta", call.state.ids(itemId=call.call_id, delta=delta))
+
+    return sink
 
 
 def _sandbox_denied(result: ExecResult) -> bool:
@@ -160,7 +171,7 @@ async def _retry_unsandboxed(
         raise TurnInterrupted()
     if decision not in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):
         return None
-    return await run(argv, cwd, FULL_ACCESS, sink=lambda data: _delta(call, data))
+    return await run(argv, cwd, FULL_ACCESS, sink=_delta_sink(call))
 
 
 def _complete_command(call: Call, argv: list[str], cwd: Path, command: str, result: ExecResult, started: float) -> None:
@@ -240,6 +251,7 @@ async def apply_patch(call: Call) -> Output:
         if decision is not Decision.ACCEPT and decision is not Decision.ACCEPT_FOR_SESSION:
             status = "failed" if decision is Decision.FAILED else "declined"
             call.state.finished(items.file_change(call.call_id, item_changes, status))
+            call.asker.resume_status()
             if decision is Decision.CANCEL:
                 raise TurnInterrupted()
             return "approval request failed" if decision is Decision.FAILED else "patch rejected by user"

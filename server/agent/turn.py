@@ -131,8 +131,11 @@ class Turn:
             response = await self._one_response()
             for item in response.output:
                 self.history.add(item)
-            for call in response.calls:
-                self.history.add(await self.run_tool(call, self.state))
+            try:
+                for call in response.calls:
+                    self.history.add(await self.run_tool(call, self.state))
+            finally:
+                self._report_usage(response)  # codex reports a response's usage once its tool calls have run
             if not response.calls and response.end_turn is not False:
                 return
 
@@ -210,12 +213,15 @@ class Turn:
         if not isinstance(response.get("id"), str):
             message = "stream disconnected before completion: failed to parse ResponseCompleted: missing field `id`"
             raise ModelError(message, {"responseStreamDisconnected": {"httpStatusCode": None}}, retryable=True)
-        last = Usage.of(response.get("usage"))
-        self.state.usage_total.add(last)
-        resp.usage, resp.end_turn, resp.done = last, response.get("end_turn"), True
+        resp.usage, resp.end_turn, resp.done = Usage.of(response.get("usage")), response.get("end_turn"), True
+
+    def _report_usage(self, resp: _Response) -> None:
+        if resp.usage is None:
+            return
+        self.state.usage_total.add(resp.usage)
         usage = {
             "total": self.state.usage_total.wire(),
-            "last": last.wire(),
+            "last": resp.usage.wire(),
             "modelContextWindow": self.state.context_window,
         }
         self._notify("thread/tokenUsage/updated", tokenUsage=usage)

@@ -1,0 +1,145 @@
+"""The same scripted flows through the real `codex app-server` 0.163.0 and through ours, against the
+same mock provider script: the sequences of notifications and server requests, with item types and
+statuses, must be equal. Notifications only the real server sends (documented in
+docs/differential.md) are left out of the comparison.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockprovider import MockProvider
+from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
+from tests.support.appserver import AppServerProcess
+
+# Sent only by the real server: account, remote-control and config plumbing we do not implement.
+CODEX_ONLY = frozenset({
+    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated", "thread/readState/changed",
+    "thread/settings/updated", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
+    "skills/changed", "app/list/updated",
+})  # fmt: skip
+Flow = Callable[[AppServerProcess, Path, str], Awaitable[None]]
+
+
+def shape(message: dict[str, Any]) -> str | None:
+    method = message.get("method")
+    if method is None or method in CODEX_ONLY:
+        return None
+    params = message.get("params") or {}
+    if "item" in params and method.startswith("item/"):
+        item = params["item"]
+        return f"{method}:{item['type']}:{item.get('status', '')}"
+    if method == "turn/completed":
+        return f"{method}:{params['turn']['status']}"
+    if method == "thread/status/changed":
+        return f"{method}:{params['status']['type']}:{','.join(params['status'].get('activeFlags', []))}"
+    return str(method)
+
+
+def squash(shapes: list[str]) -> list[str]:
+    """Runs of the same delta collapse to one (how output is chunked is not behaviour)."""
+    out: list[str] = []
+    for s in shapes:
+        if not (out and s == out[-1] and s.endswith(("Delta", "outputDelta", "/delta"))):
+            out.append(s)
+    return out
+
+
+async def run_flow(argv: list[str] | None, steps: list[dict[str, Any]], flow: Flow, tmp: Path) -> list[str]:
+    ws, home = tmp / "ws", tmp / "home"
+    ws.mkdir(parents=True)
+    async with MockProvider(steps, speed=0) as mock:
+        write_codex_home(home, ProviderSettings(mock.url), model="mock-model", approval_policy="never",
+                         sandbox_mode="workspace-write")  # fmt: skip
+        srv = await AppServerProcess.start(home, argv=argv, cwd=ws, env={"HOME": str(home)})
+        try:
+            await srv.initialize()
+            thread = (await srv.call("thread/start", {"cwd": str(ws), **FLOW_PARAMS.get(flow, {})}))["thread"]["id"]
+            await flow(srv, ws, thread)
+        finally:
+            await srv.close()
+    return squash([s for _, m in srv.transcript if _ == "S->C" for s in [shape(m)] if s])
+
+
+async def turn(srv: AppServerProcess, thread: str, text: str = "go") -> str:
+    result = await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": text}]})
+    return str(result["turn"]["id"])
+
+
+async def answering(srv: AppServerProcess, decision: str) -> None:
+    while True:
+        message = await srv.read_until(lambda m: "method" in m, timeout=60)
+        if message["method"].endswith("requestApproval"):
+            await srv.respond(message["id"], {"decision": decision})
+        if message["method"] == "turn/completed":
+            return
+
+
+async def text_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    await turn(srv, thread)
+    await srv.read_notification("turn/completed", timeout=60)
+
+
+async def interrupt_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    turn_id = await turn(srv, thread)
+    await srv.read_notification("item/agentMessage/delta", timeout=60)
+    await srv.call("turn/interrupt", {"threadId": thread, "turnId": turn_id})
+    await srv.read_notification("turn/completed", timeout=60)
+
+
+async def resume_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    await turn(srv, thread, "first")
+    await srv.read_notification("turn/completed", timeout=60)
+    await srv.call("thread/unsubscribe", {"threadId": thread})
+    await srv.call("thread/resume", {"threadId": thread})
+    await turn(srv, thread, "second")
+    await srv.read_notification("turn/completed", timeout=60)
+
+
+def approval_flow(decision: str) -> Flow:
+    async def flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+        await turn(srv, thread)
+        await answering(srv, decision)
+
+    flow.__name__ = f"approval_{decision}"
+    FLOW_PARAMS[flow] = {"approvalPolicy": "untrusted", "sandbox": "workspace-write"}
+    return flow
+
+
+FLOW_PARAMS: dict[Flow, dict[str, Any]] = {}
+SHELL = {
+    "function_call": {"name": "exec_command", "arguments": {"cmd": "touch made.txt && echo made"}, "call_id": "call_1"}
+}
+CASES: dict[str, tuple[list[dict[str, Any]], Flow]] = {
+    "text": ([{"reasoning": "**Plan**", "text": "Hello there."}], text_flow),
+    "tool-call": ([SHELL, {"text": "Ran it."}], text_flow),
+    "failed": ([{"failed": {"code": "context_length_exceeded", "message": "too long"}}], text_flow),
+    "interrupt": ([{"text": "slow " * 40, "chunk_size": 5, "stall_ms": 20_000, "stall_after": 6}], interrupt_flow),
+    "resume": ([{"text": "one"}, {"text": "two"}], resume_flow),
+    "approval-accept": ([SHELL, {"text": "All done."}], approval_flow("accept")),
+    "approval-decline": ([SHELL, {"text": "Skipped."}], approval_flow("decline")),
+    "approval-cancel": ([SHELL], approval_flow("cancel")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+async def test_same_notifications_as_the_real_server(case: str, tmp_path: Path) -> None:
+    steps, flow = CASES[case]
+    real = await run_flow([str(find_codex()), "app-server"], steps, flow, tmp_path / "codex")
+    ours = await run_flow(None, steps, flow, tmp_path / "ours")
+    assert ours == real
+
+
+def test_shapes_ignore_only_the_documented_extras() -> None:
+    assert shape({"method": "account/rateLimits/updated", "params": {}}) is None
+    assert (
+        shape({"method": "item/completed", "params": {"item": {"type": "agentMessage", "id": "m"}}})
+        == "item/completed:agentMessage:"
+    )
+    assert squash(["a/outputDelta", "a/outputDelta", "b", "b"]) == ["a/outputDelta", "b", "b"]
+    assert tempfile.gettempdir()  # the flows run in pytest's tmp_path, never in the repo
