@@ -18,6 +18,7 @@ from .plan import Plan
 from .render import JSON_HEADERS, RequestContext, render
 from .script import Script, ScriptError, Step, parse_steps
 from .stream import send_plan
+from .templates import TemplateCache, cacheable
 
 log = logging.getLogger("mockprovider")
 
@@ -28,6 +29,7 @@ class ProviderConfig:
     chunk_size: int = 20  # characters per text/argument delta
     strict: bool = False  # reject request bodies that break codex's invariants (call/output pairing)
     models: tuple[str, ...] = ("mock-model",)
+    journal_max: int = 0  # 0 = unbounded
 
 
 @dataclass(slots=True)
@@ -38,11 +40,12 @@ class ProviderState:
     journal: Journal = field(default_factory=Journal)
     started: float = field(default_factory=time.monotonic)
     cassette: CassetteResponder | None = None  # when set, requests are answered from it instead of the script
+    templates: TemplateCache = field(default_factory=TemplateCache)
 
     def record(self, request: web.Request, body: Any, status: int, step: int | None, **extra: Any) -> None:
         self.journal.add(
             CapturedRequest(
-                index=len(self.journal.entries),
+                index=self.journal.total,
                 method=request.method,
                 path=request.path,
                 query=dict(request.query),
@@ -81,7 +84,10 @@ async def responses(request: web.Request) -> web.StreamResponse:
         return _exhausted(request, state, body)
     index, step = taken
     ctx = RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids)
-    plan = render(step, ctx)
+    if state.config.speed == 0 and cacheable(step):
+        plan = state.templates.plan(step, ctx, state.ids, raw)
+    else:
+        plan = render(step, ctx)
     state.record(request, body, plan.status, index, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 
@@ -124,7 +130,7 @@ def _missing_param(problem: str) -> str | None:
 def _exhausted(request: web.Request, state: ProviderState, body: Any) -> web.Response:
     used = len(state.script.steps)
     message = (
-        f"reelkit mock provider: no scripted response left for request #{len(state.journal.entries) + 1} "
+        f"reelkit mock provider: no scripted response left for request #{state.journal.total + 1} "
         f"({request.method} {request.path}); the script had {used} step(s), all consumed"
     )
     log.warning("%s", message)
@@ -194,7 +200,10 @@ def create_app(
     """Build the mock provider application; its state is `app[STATE]`."""
     app = web.Application(client_max_size=64 * 1024**2)
     responder = CassetteResponder(cassette, match or MatchConfig()) if cassette is not None else None
-    app[STATE] = ProviderState(script or Script(), config or ProviderConfig(), IdFactory(seed), cassette=responder)
+    config = config or ProviderConfig()
+    app[STATE] = ProviderState(
+        script or Script(), config, IdFactory(seed), Journal(max_entries=config.journal_max), cassette=responder
+    )
     for prefix in ("/v1", ""):
         app.router.add_post(f"{prefix}/responses", responses)
         app.router.add_get(f"{prefix}/responses", websocket_refused)

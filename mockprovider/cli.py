@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .cassette import Cassette, CassetteError
 from .provider import MockProvider
 from .script import Script, ScriptError
-from .serving import serve_until_signal
+from .serving import free_port, serve_until_signal
 
 
 @click.group()
@@ -35,6 +37,22 @@ def cli() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Replay a recorded cassette (with --strict: exit 1 if any interaction was not played).",
 )
+@click.option(
+    "--journal-max",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Keep at most N journal entries (0 = all).",
+)
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Processes sharing the port (load tests; each keeps its own script cursor and journal).",
+)
+@click.option("--reuse-port", is_flag=True, hidden=True)
+@click.option("--no-announce", is_flag=True, hidden=True)
 @click.option("-v", "--verbose", count=True, help="Log requests to stderr.")
 def serve(
     host: str,
@@ -46,6 +64,10 @@ def serve(
     seed: int | None,
     loop_script: bool,
     cassette_path: Path | None,
+    journal_max: int,
+    workers: int,
+    reuse_port: bool,
+    no_announce: bool,
     verbose: int,
 ) -> None:
     """Serve until SIGINT/SIGTERM; the first stdout line is `listening on http://HOST:PORT`."""
@@ -59,14 +81,54 @@ def serve(
         raise click.ClickException(str(exc)) from None
     script.loop = script.loop or loop_script
     provider = MockProvider(
-        script, host=host, port=port, speed=speed, chunk_size=chunk_size, strict=strict, seed=seed, cassette=cassette
+        script,
+        host=host,
+        port=port,
+        speed=speed,
+        chunk_size=chunk_size,
+        strict=strict,
+        seed=seed,
+        cassette=cassette,
+        journal_max=journal_max,
     )
+    children: list[subprocess.Popen[bytes]] = []
+    if workers > 1:
+        port, reuse_port = port or free_port(host), True
+        children = [_spawn_worker(port) for _ in range(workers - 1)]
     try:
-        asyncio.run(serve_until_signal(provider.app, host, port))
+        run(serve_until_signal(provider.app, host, port, reuse_port=reuse_port, announce=not no_announce))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    finally:
+        for child in children:
+            child.terminate()
+            child.wait(10)
     if strict and provider.unplayed():
         raise click.ClickException(f"strict: unplayed recorded interactions: {', '.join(provider.unplayed())}")
+
+
+def _spawn_worker(port: int) -> subprocess.Popen[bytes]:
+    """Our own command line again, as one more worker on the shared port."""
+    args, skip = [], False
+    for arg in sys.argv[1:]:
+        if skip:
+            skip = False
+        elif arg in ("--workers", "--port"):
+            skip = True
+        elif not arg.startswith(("--workers=", "--port=")):
+            args.append(arg)
+    argv = [sys.executable, "-m", "mockprovider", *args, "--port", str(port), "--reuse-port", "--no-announce"]
+    return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+def run(coro: Any) -> None:
+    """uvloop when installed (a faster event loop for load tests), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coro)
+    else:
+        uvloop.run(coro)
 
 
 def main() -> None:

@@ -115,10 +115,15 @@ class Journal:
     """Append-only list of captured requests, with an event so waiters need not poll."""
 
     entries: list[CapturedRequest] = field(default_factory=list)
+    max_entries: int = 0  # 0 = keep everything; load tests bound it so memory stays flat
+    total: int = 0  # requests seen, including entries dropped by max_entries
     _changed: asyncio.Condition | None = None
 
     def add(self, entry: CapturedRequest) -> None:
+        self.total += 1
         self.entries.append(entry)
+        if self.max_entries and len(self.entries) > self.max_entries:
+            del self.entries[: len(self.entries) - self.max_entries]
         if self._changed is not None:
             asyncio.get_running_loop().create_task(self._notify())
 
@@ -132,7 +137,7 @@ class Journal:
         if self._changed is None:
             self._changed = asyncio.Condition()
         async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.entries) >= count)
+            await self._changed.wait_for(lambda: self.total >= count)
         return list(self.entries)
 
     def clear(self) -> None:

@@ -27,5 +27,10 @@ class Plan:
     keep_splits: bool = False  # recorded chunk boundaries are data too: never merge writes, even at speed 0
 
     @property
+    def instant(self) -> bool:
+        """One body, no timing, a clean end: can go out as a single response with a length."""
+        return self.ending == "eof" and len(self.chunks) <= 1 and not any(c.hold_ms or c.at_ms for c in self.chunks)
+
+    @property
     def body(self) -> bytes:
         return b"".join(c.data for c in self.chunks)

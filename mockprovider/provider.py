@@ -39,9 +39,10 @@ class MockProvider:
         loop_script: bool = False,
         cassette: Cassette | str | Path | None = None,
         match: MatchConfig | None = None,
+        journal_max: int = 0,
     ) -> None:
         script = steps if isinstance(steps, Script) else Script([parse_step(s) for s in steps or []], loop_script)
-        config = ProviderConfig(speed=speed, chunk_size=chunk_size, strict=strict)
+        config = ProviderConfig(speed=speed, chunk_size=chunk_size, strict=strict, journal_max=journal_max)
         if isinstance(cassette, str | Path):
             cassette = Cassette.load(cassette)
         self.app = create_app(script, config, seed, cassette, match)

@@ -38,6 +38,7 @@ class RequestContext:
     stream: bool
     chunk_size: int
     ids: IdFactory
+    created_at: int | None = None  # fixed for templates; None = now
 
     @property
     def model(self) -> str:
@@ -106,7 +107,7 @@ def _scripted_events(step: Step, ctx: RequestContext) -> list[ev.Event]:
     echo["model"] = step.model or ctx.model
     if isinstance(ctx.body.get("text"), dict):
         echo["text"] = {"format": {"type": "text"}, **ctx.body["text"]}
-    start = ev.response_object(resp_id, model=echo["model"], echo=echo)
+    start = ev.response_object(resp_id, model=echo["model"], echo=echo, created_at=ctx.created_at)
     body, done_items, out_text = _output_events(step, ctx)
     out: list[ev.Event] = [ev.ev_lifecycle("created", start), ev.ev_lifecycle("in_progress", start)]
     out.extend(body)

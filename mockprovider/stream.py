@@ -17,6 +17,9 @@ async def send_plan(request: web.Request, plan: Plan, speed: float) -> web.Strea
     if plan.ending == "reset":
         _drop(request)
         return web.Response(status=499)  # never written: the transport is gone
+    if speed == 0 and plan.instant:
+        # Instant replay: the whole stream in one write, with a length (framing of the events is unchanged).
+        return web.Response(status=plan.status, headers=plan.headers, body=plan.body)
     resp = web.StreamResponse(status=plan.status, headers=plan.headers)
     try:
         await resp.prepare(request)

@@ -1,0 +1,119 @@
+"""Mock provider vs aimock: streams/s and latency for a 40-event Responses text stream, and timed-replay accuracy.
+
+Run: `.venv/bin/python -m bench.mock_throughput [--seconds 10]` (installs wrk and aimock if missing).
+Both servers run side by side on this machine with the same load generator (wrk, 16 connections).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import aiohttp
+
+from .common import ensure_aimock, machine, server, wrk
+
+TEXT = ("The quick brown fox jumps over the lazy dog. " * 15)[:640]  # 32 deltas of 20 chars -> 40 events
+BODY = {"model": "mock-model", "input": "bench", "stream": True}
+LISTENING = re.compile(r"listening on (http://\S+)")
+AIMOCK_READY = re.compile(r"(http://127\.0\.0\.1:\d+)")
+
+
+async def count_events(url: str) -> int:
+    async with aiohttp.ClientSession() as http, http.post(f"{url}/v1/responses", json=BODY) as resp:
+        return (await resp.read()).count(b"\ndata: ") + 1
+
+
+async def timing_errors(url: str, spacing_ms: float, events: int, streams: int = 10) -> list[float]:
+    """|arrival offset - scripted offset| of every event, in ms, over several streams."""
+    errors: list[float] = []
+    loop = asyncio.get_running_loop()
+    async with aiohttp.ClientSession() as http:
+        for _ in range(streams):
+            async with http.post(f"{url}/v1/responses", json=BODY) as resp:
+                start, arrivals = None, []
+                while line := await resp.content.readline():
+                    if line.startswith(b"data:"):
+                        now = loop.time()
+                        start = start if start is not None else now
+                        arrivals.append((now - start) * 1000)
+            errors += [abs(a - i * spacing_ms) for i, a in enumerate(arrivals[:events])]
+    return errors
+
+
+def ours(tmp: Path, speed: float, step: dict[str, object], workers: int = 1) -> tuple[list[str], re.Pattern[str]]:
+    script = tmp / "script.json"
+    script.write_text(json.dumps({"responses": [step], "loop": True}))
+    argv = [
+        sys.executable,
+        "-m",
+        "mockprovider",
+        "serve",
+        "--script",
+        str(script),
+        "--speed",
+        str(speed),
+        "--journal-max",
+        "1",
+    ]
+    return argv, LISTENING
+
+
+def aimock(tmp: Path, latency_ms: int) -> tuple[list[str], re.Pattern[str]]:
+    fixture = tmp / "fixture.json"
+    fixture.write_text(json.dumps({"fixtures": [{"match": {"userMessage": "bench"}, "response": {"content": TEXT}}]}))
+    argv = ["node", str(ensure_aimock()), "-p", "0", "-f", str(fixture), "--journal-max", "1", "-l", str(latency_ms)]
+    return argv, AIMOCK_READY
+
+
+def measure(argv: list[str], ready: re.Pattern[str], seconds: int) -> dict[str, float]:
+    with server(argv, ready) as origin:
+        events = asyncio.run(count_events(origin))
+        wrk(f"{origin}/v1/responses", BODY, 2)  # warm-up
+        result = wrk(f"{origin}/v1/responses", BODY, seconds)
+        result["events"] = events
+        return result
+
+
+def accuracy(argv: list[str], ready: re.Pattern[str]) -> dict[str, float]:
+    with server(argv, ready) as origin:
+        errors = sorted(asyncio.run(timing_errors(origin, 10.0, 40)))
+    return {"mean": statistics.mean(errors), "p99": errors[int(len(errors) * 0.99) - 1], "max": errors[-1]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        ours_tp = measure(*ours(tmp, 0, {"text": TEXT}), args.seconds)
+        ours_2w = measure(*ours(tmp, 0, {"text": TEXT}, workers=2), args.seconds)
+        aim_tp = measure(*aimock(tmp, 0), args.seconds)
+        ours_acc = accuracy(*ours(tmp, 1, {"text": TEXT, "delay_ms": 10}))
+        aim_acc = accuracy(*aimock(tmp, 10))
+    print(f"Machine: {machine()}\n")
+    print("| 40-event text stream, 16 connections (wrk) | reelkit (speed 0) | aimock | ratio |")
+    print("|---|---|---|---|")
+    print(f"| events per response | {ours_tp['events']:.0f} | {aim_tp['events']:.0f} | |")
+    print(f"| streams/s | {ours_tp['rps']:.0f} | {aim_tp['rps']:.0f} | **{ours_tp['rps'] / aim_tp['rps']:.2f}x** |")
+    print(f"| p50 latency (ms) | {ours_tp['p50']:.2f} | {aim_tp['p50']:.2f} | {ours_tp['p50'] / aim_tp['p50']:.2f} |")
+    p99 = ours_tp["p99"] / aim_tp["p99"]
+    print(f"| p99 latency (ms) | {ours_tp['p99']:.2f} | {aim_tp['p99']:.2f} | {p99:.2f} |")
+    ratio_2w = ours_2w["rps"] / aim_tp["rps"]
+    print(f"| streams/s, `--workers 2` | {ours_2w['rps']:.0f} | {aim_tp['rps']:.0f} | **{ratio_2w:.2f}x** |")
+    print(f"| p50 / p99 latency (ms), `--workers 2` | {ours_2w['p50']:.2f} / {ours_2w['p99']:.2f} | | |")
+    print("\n| timed replay, 40 events 10 ms apart (10 streams) | reelkit (speed 1) | aimock (-l 10) |")
+    print("|---|---|---|")
+    for key in ("mean", "p99", "max"):
+        print(f"| {key} abs error vs scripted offset (ms) | {ours_acc[key]:.2f} | {aim_acc[key]:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
