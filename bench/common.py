@@ -94,4 +94,5 @@ def machine() -> str:
     import aiohttp
 
     python = sys.version.split()[0]
-    return f"{cpu}, {os.cpu_count()} cores; Python {python}, aiohttp {aiohttp.__version__}; node {node}; {platform.platform()}"
+    versions = f"Python {python}, aiohttp {aiohttp.__version__}; node {node}"
+    return f"{cpu}, {os.cpu_count()} cores; {versions}; {platform.platform()}"
