@@ -83,7 +83,6 @@ def add_user_message(
     item = items.user_message(new_id(), inputs)
     state.started(item)
     state.finished(item)
-    thread.record("item_completed", {"turn_id": state.turn_id, "item": item})
     history.add({"type": "message", "role": "user", "content": user_content(inputs)})
     if not thread.preview:
         thread.preview = preview_of([TurnRecord(state.turn_id, [item])])
@@ -93,6 +92,7 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
     assert thread.active is not None  # the handler installs the active turn before starting us
     record = thread.active.record
     state = TurnState(thread.id, record.id, _Wire(thread))
+    state.persist = lambda item: thread.record("item_completed", {"turn_id": record.id, "item": item})
     started = time.monotonic()
     thread.set_status({"type": "active", "activeFlags": []})
     record.started_at = int(time.time())
@@ -212,10 +212,7 @@ def _fail(thread: ThreadRuntime, record: TurnRecord, state: TurnState, error: di
 
 
 def _persist_end(thread: ThreadRuntime, record: TurnRecord) -> None:
-    for item in record.items:
-        if item["type"] != "userMessage":  # user messages were recorded as they happened
-            thread.record("item_completed", {"turn_id": record.id, "item": item})
-    thread.record_turn_end(record)
+    thread.record_turn_end(record)  # items were recorded as they completed
     if thread.usage is not None:
         thread.record("token_usage", thread.usage)
     thread.sync()

@@ -90,6 +90,7 @@ class TurnState:
     usage_total: Usage = field(default_factory=Usage)
     completed: list[items.Item] = field(default_factory=list)  # completed ThreadItems, for persistence
     last_message: items.Item | None = None
+    persist: Callable[[items.Item], None] | None = None  # writes an item durably before anyone hears of it
 
     def ids(self, **extra: Any) -> dict[str, Any]:
         return {"threadId": self.thread_id, "turnId": self.turn_id, **extra}
@@ -98,6 +99,8 @@ class TurnState:
         self.wire.notify("item/started", {"item": item, **self.ids(), "startedAtMs": now_ms()})
 
     def finished(self, item: items.Item) -> None:
+        if self.persist is not None:
+            self.persist(item)  # on disk first: a crash after the notification loses nothing reported
         self.completed.append(item)
         if item["type"] == "agentMessage":
             self.last_message = item
