@@ -59,3 +59,12 @@ def test_params_model_fields_exist_in_the_schema(method: str) -> None:
     assert ours - props - experimental_extras == set(), "fields we accept that 0.163 does not define"
     assert ours_required == required & ours, "required-ness differs from the schema"
     assert required <= ours, "required fields we do not model"
+
+
+def test_the_pinned_schema_is_what_codex_0_163_generates() -> None:
+    import subprocess
+    import sys
+
+    script = schema.SCHEMA_DIR.parents[2] / "scripts" / "sync_schema.py"
+    run = subprocess.run([sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout) == (0, "")
