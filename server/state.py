@@ -7,9 +7,10 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aiohttp
+if TYPE_CHECKING:
+    import aiohttp
 
 from .config import Config, ConfigError, load_config
 from .connection import Connection
@@ -37,6 +38,8 @@ class ServerState:
 
     def http(self) -> aiohttp.ClientSession:
         """One shared client session (connection pooling to the provider)."""
+        import aiohttp  # imported on first use: it costs ~130 ms, which start-up should not pay
+
         if self._http is None or self._http.closed:
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=30)
             self._http = aiohttp.ClientSession(timeout=timeout, auto_decompress=True)

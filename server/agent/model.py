@@ -14,12 +14,12 @@ import json
 import random
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 
 from .errors import ModelError
+from .provider import ProviderInfo
 from .sse import SSEDecoder
 
 Event = dict[str, Any]
@@ -38,24 +38,6 @@ _FATAL_FAILED = {
     "server_is_overloaded": ("Selected model is at capacity. Please try a different model.", "serverOverloaded"),
 }  # fmt: skip
 _TRY_AGAIN = re.compile(r"try again in\s*([0-9.]+)\s*(ms|s|seconds?)\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
-    """A `[model_providers.X]` entry, resolved (the API key read from the environment)."""
-
-    name: str
-    base_url: str
-    api_key: str | None = None
-    query_params: dict[str, str] = field(default_factory=dict)
-    http_headers: dict[str, str] = field(default_factory=dict)
-    request_max_retries: int = 4
-    stream_max_retries: int = 5
-    stream_idle_timeout_ms: int = 300_000
-
-    @property
-    def responses_url(self) -> str:
-        return self.base_url.rstrip("/") + "/responses"
 
 
 def backoff(attempt: int) -> float:

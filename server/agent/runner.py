@@ -23,7 +23,6 @@ from server.tools.specs import ToolChoice, tools_for
 from . import items
 from .approvals import Asker
 from .errors import BlockingRequestError, ModelError, TurnInterrupted
-from .model import ModelClient
 from .request import RequestInputs, build_body, build_headers, initial_context
 from .toolcalls import run_call
 from .turn import Turn, TurnState, Usage
@@ -145,6 +144,8 @@ def _model_stream(
     server: ServerState, config: Config, thread: ThreadRuntime, state: TurnState, opts: TurnOptions, info: Any
 ) -> Any:
     s = thread.settings
+    from .model import ModelClient  # brings in aiohttp; see ServerState.http
+
     provider = config.provider(s.model_provider).resolve()
     client = ModelClient(server.http(), provider)
     choice = ToolChoice(shell_type=info.shell_type if info else "unified_exec",

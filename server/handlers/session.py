@@ -23,6 +23,14 @@ def user_agent(name: str, version: str) -> str:
     return f"{name}/{CLI_VERSION} ({system}) {terminal} ({name}; {version})"
 
 
+def _warm_up() -> None:
+    """Import the model client's HTTP stack off the event loop while the client gets going."""
+    import asyncio
+    import importlib
+
+    asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "server.agent.model")
+
+
 async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     info = params.client_info
     if not _HEADER_VALUE.match(info.name):
@@ -33,6 +41,7 @@ async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     conn.client_name, conn.client_version = info.name, info.version
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
+    ctx.after(_warm_up)
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),

@@ -11,7 +11,8 @@ from pydantic.alias_generators import to_camel
 class WireModel(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields ignored as the real server does."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    # defer_build: each model is built on first use, so start-up does not pay for all of them.
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True)
 
 
 _JSON_TYPES = {
