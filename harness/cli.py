@@ -9,15 +9,26 @@ from pathlib import Path
 
 import click
 
+from mockprovider.cassette import Cassette, CassetteError
 from mockprovider.serving import serve_until_signal
 
+from . import inspect
 from .proxy import create_proxy_app
-from .redact import Redactor
+from .redact import Redactor, SecretLeakError, save_cassette
+from .scenario import Scenario, ScenarioError
+from .session import record as record_session
+from .session import replay as replay_session
+
+CASSETTES = click.argument(
+    "cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 
 
 @click.group()
-def cli() -> None:
+@click.option("-v", "--verbose", count=True)
+def cli(verbose: int) -> None:
     """Record real provider streams into cassettes; replay and compare them."""
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING - 10 * verbose, format="%(name)s: %(message)s")
 
 
 @cli.command()
@@ -29,23 +40,130 @@ def cli() -> None:
 @click.option(
     "--synthetic/--real", default=None, help="Label the recording (default: synthetic iff upstream is loopback)."
 )
-@click.option("-v", "--verbose", count=True)
 def proxy(
-    upstream: str,
-    cassette_path: Path,
-    host: str,
-    port: int,
-    secret_env: tuple[str, ...],
-    synthetic: bool | None,
-    verbose: int,
+    upstream: str, cassette_path: Path, host: str, port: int, secret_env: tuple[str, ...], synthetic: bool | None
 ) -> None:
     """Forward to UPSTREAM, tee every chunk to the client, write the cassette atomically."""
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING - 10 * verbose, format="%(name)s: %(message)s")
     app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic)
     try:
         asyncio.run(serve_until_signal(app, host, port))
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+@cli.command()
+@click.option(
+    "--scenario", "scenario_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--cassette", "cassette_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--upstream", default=None, help="Real provider base URL (default: the scenario's scripted upstream).")
+@click.option("--server", default=None, help="App-server command (default: ours); e.g. 'codex app-server'.")
+@click.option("--secret-env", multiple=True)
+def record(
+    scenario_path: Path, cassette_path: Path, upstream: str | None, server: str | None, secret_env: tuple[str, ...]
+) -> None:
+    """Drive SCENARIO through an app-server and the recording proxy; write the cassette and its golden."""
+    try:
+        scenario = Scenario.load(scenario_path)
+        asyncio.run(
+            record_session(
+                scenario, cassette_path, upstream=upstream, server=server, redactor=Redactor.from_env(secret_env)
+            )
+        )
+    except (ScenarioError, SecretLeakError, CassetteError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"recorded {cassette_path} and {cassette_path.with_suffix('.jsonl').name}")
+
+
+@cli.command()
+@CASSETTES
+@click.option("--server", default=None, help="App-server command (default: ours).")
+@click.option("--update-goldens", is_flag=True, help="Write the replayed transcript as the new golden.")
+def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool) -> None:
+    """Re-run each cassette's session against the server and diff the transcript with its golden."""
+    failed = 0
+    for number, path in enumerate(cassettes, 1):
+        click.echo(f"[{number}/{len(cassettes)}] {path} ... ", nl=False, err=True)
+        try:
+            result = asyncio.run(replay_session(path, server=server))
+        except (ValueError, ScenarioError, OSError) as exc:
+            failed += 1
+            click.echo(f"ERROR\n  {exc}", err=True)
+            continue
+        if update_goldens:
+            result.transcript.save(path.with_suffix(".jsonl"))
+        if result.ok or update_goldens:
+            click.echo("ok", err=True)
+            continue
+        failed += 1
+        click.echo("MISMATCH", err=True)
+        for line in result.diff[:200]:
+            click.echo(f"  {line}")
+        if result.unplayed:
+            click.echo(f"  unplayed interactions: {', '.join(result.unplayed)}")
+    if failed:
+        raise click.ClickException(f"{failed} of {len(cassettes)} cassette(s) did not replay as recorded")
+
+
+@cli.command()
+@CASSETTES
+@click.option("--secret-env", multiple=True)
+def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
+    """Check cassettes load, hold a scenario and a golden, keep chunks consistent, and leak no secret."""
+    problems = [p for path in cassettes for p in inspect.verify(path, Redactor.from_env(secret_env))]
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s)")
+    click.echo(f"{len(cassettes)} cassette(s) ok")
+
+
+@cli.command()
+@CASSETTES
+def show(cassettes: tuple[Path, ...]) -> None:
+    """A timeline of each cassette: requests, chunks, time to first byte, gaps, tokens."""
+    for path in cassettes:
+        for line in inspect.timeline(path):
+            click.echo(line)
+
+
+@cli.command()
+@click.argument("a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def diff(a: Path, b: Path) -> None:
+    """Semantic diff of two cassettes (normalised requests, response event types) or two transcripts."""
+    lines = inspect.semantic_diff(a, b)
+    for line in lines:
+        click.echo(line)
+    sys.exit(1 if lines else 0)
+
+
+@cli.command()
+@CASSETTES
+@click.option("--secret-env", multiple=True)
+def scrub(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
+    """Redact secrets from existing cassettes in place (atomically)."""
+    redactor = Redactor.from_env(secret_env)
+    for path in cassettes:
+        try:
+            save_cassette(Cassette.load(path), path, redactor)
+        except (CassetteError, SecretLeakError) as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"scrubbed {path}")
+
+
+@cli.command()
+@CASSETTES
+def lint(cassettes: tuple[Path, ...]) -> None:
+    """Check every streamed event against the openai SDK's event models and the ordering rules."""
+    count = 0
+    for path in cassettes:
+        for problem in inspect.lint(path):
+            count += 0 if ": warning: " in problem else 1
+            click.echo(f"{path}: {problem}")
+    if count:
+        raise click.ClickException(f"{count} problem(s)")
+    click.echo(f"{len(cassettes)} cassette(s) clean")
 
 
 def main() -> None:

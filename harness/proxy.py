@@ -87,7 +87,7 @@ async def _relay(
     resp = web.StreamResponse(status=up.status, reason=up.reason)
     resp.headers.extend((k, v) for k, v in up.headers.items() if k.lower() not in _HOP)
     await resp.prepare(request)
-    started, chunks, pending, first_at = loop.time(), [], bytearray(), 0.0
+    started, chunks, pending, first_at, ending = loop.time(), [], bytearray(), 0.0, "abort"
     try:
         # iter_chunks ends each upstream HTTP chunk with end=True: those are the split points we keep.
         async for data, end in up.content.iter_chunks():
@@ -98,16 +98,29 @@ async def _relay(
             if end and pending:
                 chunks.append(RecordedChunk(first_at, bytes(pending)))
                 pending.clear()
+        ending = "eof"
         await resp.write_eof()
+    except aiohttp.ClientPayloadError:
+        _drop(request)  # the upstream cut the body: cut the client's too, as the real exchange did
     finally:
         if pending:
             chunks.append(RecordedChunk(first_at, bytes(pending)))
-        _record(recording, request, up, body, chunks)
+        _record(recording, request, up, body, chunks, ending)
     return resp
 
 
+def _drop(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.abort()
+
+
 def _record(
-    recording: Recording, request: web.Request, up: aiohttp.ClientResponse, body: bytes, chunks: list[RecordedChunk]
+    recording: Recording,
+    request: web.Request,
+    up: aiohttp.ClientResponse,
+    body: bytes,
+    chunks: list[RecordedChunk],
+    ending: str = "eof",
 ) -> None:
     item = Interaction(
         method=request.method,
@@ -119,6 +132,7 @@ def _record(
         response_headers=_multi(up.headers),
         body=b"".join(c.data for c in chunks),
         chunks=chunks,
+        ending=ending,
     )
     recording.interactions.append(item)
     _note_model(recording, body)

@@ -81,6 +81,7 @@ class Redactor:
             response_headers=self.header_map(item.response_headers),
             body=self.text(item.body.decode("utf-8", errors="replace")).encode(),
             chunks=chunks if item.chunks is not None else None,
+            ending=item.ending,
         )
 
     def cassette(self, cassette: Cassette) -> Cassette:

@@ -21,9 +21,22 @@ from mockprovider.cassette import atomic_write
 Direction = Literal["C->S", "S->C"]
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _TIME_KEYS = frozenset(
-    {"createdAt", "updatedAt", "recencyAt", "startedAt", "completedAt", "emittedAtMs", "sectionEnteredAt", "timestamp"}
+    {
+        "createdAt",
+        "updatedAt",
+        "recencyAt",
+        "startedAt",
+        "completedAt",
+        "emittedAtMs",
+        "sectionEnteredAt",
+        "timestamp",
+        "startedAtMs",
+        "completedAtMs",
+    }
 )
 _DURATION_KEYS = frozenset({"durationMs", "wallTimeMs", "elapsedMs"})
+# Values that describe the machine or the process, not the session.
+_MACHINE_KEYS = {"userAgent": "<user-agent>", "processId": "<pid>"}
 # Which kind of id a key holds, for readable labels.
 _KIND_BY_KEY = {
     "threadId": "thread", "sessionId": "thread", "forkedFromId": "thread", "parentThreadId": "thread",
@@ -89,7 +102,8 @@ class Normaliser:
     _counts: dict[str, int] = field(default_factory=dict)
 
     def transcript(self, transcript: Transcript) -> Transcript:
-        return Transcript([Line(x.direction, self.value(x.message, None)) for x in transcript.lines])
+        lines = [Line(x.direction, self.value(x.message, None)) for x in transcript.lines]
+        return Transcript(_merge_output_deltas(lines))
 
     def value(self, value: Any, key: str | None, parent: str | None = None) -> Any:
         if isinstance(value, dict):
@@ -105,6 +119,8 @@ class Normaliser:
             return "<ts>"
         if value is not None and key in _DURATION_KEYS:
             return "<duration>"
+        if value and key in _MACHINE_KEYS:
+            return _MACHINE_KEYS[key]
         return self.value(value, key, parent)
 
     def _text(self, text: str, key: str | None, parent: str | None) -> str:
@@ -120,6 +136,21 @@ class Normaliser:
             self._counts[name] = self._counts.get(name, 0) + 1
             self._labels[raw] = f"<{name} {self._counts[name]}>"
         return self._labels[raw]
+
+
+def _merge_output_deltas(lines: list[Line]) -> list[Line]:
+    """Consecutive output deltas of one command become one: how a process's output is chunked is not behaviour."""
+    out: list[Line] = []
+    for line in lines:
+        prev = out[-1].message if out else {}
+        method = line.message.get("method")
+        if method == "item/commandExecution/outputDelta" and prev.get("method") == method and \
+                prev["params"].get("itemId") == line.message["params"].get("itemId"):  # fmt: skip
+            merged = {**prev["params"], "delta": prev["params"]["delta"] + line.message["params"]["delta"]}
+            out[-1] = Line(line.direction, {**prev, "params": merged})
+            continue
+        out.append(line)
+    return out
 
 
 def normalise(transcript: Transcript, paths: Mapping[str, str] | None = None) -> Transcript:

@@ -39,6 +39,7 @@ class Interaction:
     response_headers: dict[str, list[str]]
     body: bytes
     chunks: list[RecordedChunk] | None = None
+    ending: str = "eof"  # "abort": the upstream dropped the connection mid-body; replay drops it too
 
     def header(self, name: str) -> str | None:
         for key, values in self.response_headers.items():
@@ -119,6 +120,7 @@ def _interaction(raw: Any, where: str) -> Interaction:
             response_headers=_headers(resp.get("headers")),
             body=body.encode() if isinstance(body, str) else bytes(body),
             chunks=[RecordedChunk(float(c["offset_ms"]), _bytes(c["data"])) for c in chunks] if chunks else None,
+            ending=str(resp.get("ending", "eof")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise CassetteError(f"{where}: malformed interaction ({type(exc).__name__}: {exc})") from None
@@ -152,6 +154,8 @@ def _dump(item: Interaction) -> dict[str, Any]:
     }
     if item.chunks is not None:
         response["chunks"] = [{"offset_ms": round(c.offset_ms, 3), "data": c.data.decode()} for c in item.chunks]
+    if item.ending != "eof":
+        response["ending"] = item.ending
     request = {"method": item.method, "uri": item.uri, "body": item.request_body, "headers": item.request_headers}
     return {"request": request, "response": response}
 

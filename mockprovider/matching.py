@@ -92,7 +92,8 @@ def step_for(item: Interaction, label: str) -> Step:
     chunks = [TimedChunk(data=c.data.decode(), offset_ms=c.offset_ms) for c in recorded] if recorded else None
     if chunks is None:
         chunks = [TimedChunk(data=item.body.decode("utf-8", errors="replace"))]
-    return Step(chunks=chunks, status=item.status, headers=headers, label=label)
+    cut = len(chunks) if item.ending == "abort" else None
+    return Step(chunks=chunks, status=item.status, headers=headers, label=label, disconnect_after=cut)
 
 
 @dataclass(slots=True)

@@ -53,7 +53,10 @@ def render(step: Step, ctx: RequestContext) -> Plan:
         return _http_error(step.http_error, headers)
     if step.chunks is not None:
         chunks = [Chunk(c.data.encode(), c.offset_ms) for c in step.chunks]
-        return Plan(step.status, {**SSE_HEADERS, **headers}, chunks, keep_splits=True)
+        plan = Plan(step.status, {**SSE_HEADERS, **headers}, chunks[: step.disconnect_after], keep_splits=True)
+        if step.disconnect_after is not None:
+            plan.ending = "abort"
+        return plan
     events = step.events if step.events is not None else _scripted_events(step, ctx)
     events = ev.number_events(events)
     if not ctx.stream:

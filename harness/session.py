@@ -1,0 +1,152 @@
+"""Record a scenario into a cassette + golden transcript, and replay a cassette against a server.
+
+Recording puts the recording proxy between the app-server and the provider (the real one, or a mock
+provider playing the scenario's `upstream` steps: a *synthetic* recording). Replay serves the
+cassette from the mock provider and drives the same scenario (kept in the cassette's metadata), so
+the cassette alone is enough to re-run a session.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockprovider import MockProvider
+from mockprovider.cassette import Cassette
+from mockprovider.codexhome import ProviderSettings, write_codex_home
+from mockprovider.serving import start_site
+
+from .client import AppServerProcess
+from .proxy import create_proxy_app
+from .redact import Redactor
+from .scenario import Driver, Scenario
+from .transcript import Transcript, diff, normalise
+
+DEFAULT_SERVER = (sys.executable, "-m", "server")
+MODEL = "mock-model"
+
+
+def golden_path(cassette: Path) -> Path:
+    return cassette.with_suffix(".jsonl")
+
+
+def server_argv(server: str | None) -> list[str]:
+    return shlex.split(server) if server else list(DEFAULT_SERVER)
+
+
+@dataclass
+class Workspace:
+    home: Path
+    ws: Path
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {str(self.ws): "<CWD>", str(self.home): "<CODEX_HOME>"}
+
+    def configure(self, base_url: str, scenario: Scenario, env_key: str | None = None) -> None:
+        extra = dict(scenario.provider)
+        retries = int(extra.pop("request_max_retries", 0)), int(extra.pop("stream_max_retries", 0))
+        idle = int(extra.pop("stream_idle_timeout_ms", 5000))
+        settings = ProviderSettings(base_url, retries[0], retries[1], idle, env_key, extra)
+        config = {"approval_policy": "never", "sandbox_mode": "workspace-write", **scenario.config}
+        write_codex_home(self.home, settings, model=MODEL, **config)
+
+
+def _make_root(tmp: str) -> Path:
+    root = Path(tmp).resolve()
+    (root / "ws").mkdir()
+    return root
+
+
+@asynccontextmanager
+async def workspace() -> AsyncIterator[Workspace]:
+    with tempfile.TemporaryDirectory(prefix="reelkit-session-") as tmp:
+        root = _make_root(tmp)
+        yield Workspace(root / "home", root / "ws")
+
+
+async def drive(scenario: Scenario, place: Workspace, server: str | None) -> Transcript:
+    async def start() -> AppServerProcess:
+        return await AppServerProcess.start(
+            place.home, argv=server_argv(server), cwd=place.ws, env={"HOME": str(place.home)}
+        )
+
+    env = {"CWD": str(place.ws), "CODEX_HOME": str(place.home)}
+    raw = await Driver(scenario, start, env).run()
+    return normalise(raw, place.labels)
+
+
+async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = None, server: str | None = None,
+                 redactor: Redactor | None = None) -> Transcript:  # fmt: skip
+    """Record `scenario` through the proxy; writes the cassette and its golden transcript."""
+    redactor = redactor or Redactor.from_env()
+    async with workspace() as place, _upstream(scenario, upstream) as base:
+        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None)
+        runner, port = await start_site(app, "127.0.0.1", 0)
+        try:
+            place.configure(f"http://127.0.0.1:{port}/v1", scenario, env_key="OPENAI_API_KEY" if upstream else None)
+            transcript = await drive(scenario, place, server)
+        finally:
+            await runner.cleanup()  # writes the cassette
+    _stamp(cassette, scenario)
+    redactor.check(transcript.render(), str(golden_path(cassette)))
+    transcript.save(golden_path(cassette))
+    return transcript
+
+
+@asynccontextmanager
+async def _upstream(scenario: Scenario, upstream: str | None) -> AsyncIterator[str]:
+    if upstream:
+        yield upstream
+        return
+    async with MockProvider(scenario.upstream, speed=1) as mock:  # speed 1: the scenario's delays are real timing
+        yield mock.url
+
+
+def _stamp(cassette: Path, scenario: Scenario) -> None:
+    """Keep the scenario in the cassette, so replay needs nothing else."""
+    loaded = Cassette.load(cassette) if cassette.exists() else Cassette(metadata={"format": 1, "synthetic": True})
+    loaded.metadata["scenario"] = scenario.model_dump(exclude_defaults=True)
+    loaded.save(cassette)
+
+
+@dataclass
+class ReplayResult:
+    cassette: Path
+    transcript: Transcript
+    golden: Transcript | None
+    unplayed: list[str]
+
+    @property
+    def diff(self) -> list[str]:
+        if self.golden is None:
+            return [f"no golden transcript at {golden_path(self.cassette)}"]
+        return diff(self.golden, self.transcript, (str(golden_path(self.cassette)), "replay"))
+
+    @property
+    def ok(self) -> bool:
+        return not self.diff and not self.unplayed
+
+
+def scenario_of(cassette: Cassette) -> Scenario:
+    raw: Any = cassette.metadata.get("scenario")
+    if not isinstance(raw, dict):
+        raise ValueError(f"{cassette.name}: no scenario in the cassette metadata (record it with `harness record`)")
+    return Scenario.model_validate(raw)
+
+
+async def replay(path: Path, *, server: str | None = None, speed: float = 0) -> ReplayResult:
+    cassette = Cassette.load(path)
+    scenario = scenario_of(cassette)
+    async with workspace() as place, MockProvider(cassette=cassette, speed=speed) as mock:
+        place.configure(mock.url, scenario)
+        transcript = await drive(scenario, place, server)
+        unplayed = mock.unplayed()
+    golden = Transcript.load(golden_path(path)) if golden_path(path).exists() else None
+    return ReplayResult(path, transcript, golden, unplayed)
