@@ -23,14 +23,20 @@ def codex_env(home: Path) -> dict[str, str]:
 
 
 async def codex_exec(
-    tmp_path: Path, base_url: str, prompt: str, *extra: str, timeout: float = 90, **provider: int
+    tmp_path: Path,
+    base_url: str,
+    prompt: str,
+    *extra: str,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+    **provider: int,
 ) -> CodexRun:
     home, work = tmp_path / "codex-home", tmp_path / "work"
-    work.mkdir(exist_ok=True)
+    work.mkdir(parents=True, exist_ok=True)
     write_codex_home(home, ProviderSettings(base_url, **provider))
     proc = await asyncio.create_subprocess_exec(
         str(find_codex()), *codex_exec_args(prompt, *extra),
-        cwd=work, env=codex_env(home),
+        cwd=work, env={**codex_env(home), **(env or {})},
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
