@@ -166,5 +166,15 @@ def lint(cassettes: tuple[Path, ...]) -> None:
     click.echo(f"{len(cassettes)} cassette(s) clean")
 
 
+@cli.command()
+@click.argument("cassette", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def demo(cassette: Path | None) -> None:
+    """Replay a bundled cassette (default: an approved command) through our server and show the session."""
+    from .demo import run_demo
+
+    if not run_demo(cassette):
+        raise click.ClickException("the replay did not match its golden transcript")
+
+
 def main() -> None:
     cli(prog_name="harness")

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mockprovider.cassette import Cassette, Interaction, RecordedChunk
@@ -85,8 +86,19 @@ class Redactor:
         )
 
     def cassette(self, cassette: Cassette) -> Cassette:
-        meta = {k: self.text(v) if isinstance(v, str) else v for k, v in cassette.metadata.items()}
-        return Cassette([self.interaction(i) for i in cassette.interactions], meta, cassette.path)
+        return Cassette(
+            [self.interaction(i) for i in cassette.interactions], self.deep(cassette.metadata), cassette.path
+        )
+
+    def deep(self, value: Any) -> Any:
+        """Scrub every string inside nested dicts and lists (metadata, scenarios, transcripts)."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {k: self.deep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.deep(v) for v in value]
+        return value
 
     def leaks(self, text: str) -> list[str]:
         """Describe (without repeating) every secret still present in `text`."""
