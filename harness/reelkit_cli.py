@@ -16,6 +16,17 @@ def cli() -> None:
 
 
 cli.add_command(mock_cli, name="mock")
+
+
+@cli.command("app-server", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def app_server(ctx: click.Context) -> None:
+    """Run the app-server on stdio (same as `python -m server`)."""
+    from server.cli import cli as server_cli
+
+    server_cli.main(args=ctx.args, prog_name="reelkit app-server")
+
+
 for name, command in harness_cli.commands.items():
     cli.add_command(command, name=name)
 
