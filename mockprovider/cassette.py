@@ -6,14 +6,14 @@ Plain vcrpy / pytest-recording load these files (they ignore the extra `chunks` 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from server.fsutil import atomic_write
 
 FORMAT_VERSION = 1
 
@@ -89,20 +89,6 @@ class Cassette:
         atomic_write(path, self.dumps())
         self.path = path
         return path
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _interaction(raw: Any, where: str) -> Interaction:

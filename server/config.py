@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .agent.provider import ProviderInfo
+from .fsutil import atomic_write
 
 APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
 SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")
@@ -257,7 +257,7 @@ def write_value(path: Path, key: str, value: Any, merge: str) -> dict[str, Any]:
         value = {**_lookup(raw, key), **value}
     _set_dotted(raw, key, value)
     _build(path.parent, path, raw)  # refuse to write a config we could not load back
-    atomic_write_text(path, dump_toml(raw))
+    atomic_write(path, dump_toml(raw))
     return raw
 
 
@@ -266,20 +266,6 @@ def _lookup(raw: dict[str, Any], key: str) -> dict[str, Any]:
     for part in key.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node if isinstance(node, dict) else {}
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def dump_toml(data: dict[str, Any]) -> str:

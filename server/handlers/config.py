@@ -68,12 +68,12 @@ async def batch_write(ctx: Ctx, params: p.ConfigBatchWriteParams) -> dict[str, A
 
 
 def _restore(path: Path, original: bytes | None) -> None:
-    from server.config import atomic_write_text
+    from server.fsutil import atomic_write
 
     if original is None:
         path.unlink(missing_ok=True)
     else:
-        atomic_write_text(path, original.decode("utf-8"))
+        atomic_write(path, original.decode("utf-8"))
 
 
 async def model_list(ctx: Ctx, params: p.ModelListParams) -> dict[str, Any]:
