@@ -22,7 +22,7 @@ async def serve_stdio(home: Path) -> None:
     state = ServerState(home)
     dispatcher = Dispatcher(state, conn)
     writer = asyncio.get_running_loop().create_task(conn.run_writer())
-    reading = asyncio.get_running_loop().create_task(_read(transport, dispatcher))
+    reading = asyncio.get_running_loop().create_task(_read(transport, dispatcher, conn))
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
@@ -41,6 +41,10 @@ async def serve_stdio(home: Path) -> None:
         await asyncio.wait_for(writer, 5)
 
 
-async def _read(transport: StdioTransport, dispatcher: Dispatcher) -> None:
+async def _read(transport: StdioTransport, dispatcher: Dispatcher, conn: Connection) -> None:
     async for line in transport.lines():
-        dispatcher.feed(line)
+        await conn.writable()
+        try:
+            dispatcher.feed(line)
+        except Exception:  # one bad line must never stop the server reading the next
+            log.exception("dropped a line that could not be routed: %.200r", line)

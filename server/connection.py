@@ -18,6 +18,9 @@ from typing import Any
 log = logging.getLogger("server.connection")
 Writer = Callable[[bytes], Awaitable[None]]
 
+# Output backpressure: past HIGH_WATER queued messages the reader stops taking input until the client
+# has read the queue down to LOW_WATER, so a client that writes without reading cannot grow us unbounded.
+HIGH_WATER, LOW_WATER = 4096, 1024
 # Notifications only clients that opted into the experimental API receive.
 EXPERIMENTAL_NOTIFICATIONS = frozenset({"thread/readState/changed", "item/plan/delta"})
 
@@ -39,24 +42,41 @@ class Connection:
     client_version: str = "0.0.0"
     opt_out: frozenset[str] = frozenset()
     closed: bool = False
-    _queue: asyncio.Queue[bytes | None] = field(default_factory=lambda: asyncio.Queue(maxsize=4096))
+    _queue: asyncio.Queue[bytes | None] = field(default_factory=asyncio.Queue)
+    _room: asyncio.Event = field(default_factory=asyncio.Event)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
     _pending: dict[int, tuple[asyncio.Future[Any], str | None]] = field(default_factory=dict)
     _peek: int = 0
 
+    def __post_init__(self) -> None:
+        self._room.set()
+
+    async def writable(self) -> None:
+        """Wait until the client has read enough of our output to take more input from it."""
+        await self._room.wait()
+
     async def run_writer(self) -> None:
         while (data := await self._queue.get()) is not None:
+            if self._queue.qsize() <= LOW_WATER:
+                self._room.set()
             try:
                 await self.writer(data)
             except (ConnectionError, BrokenPipeError):
                 self.closed = True
+                self._room.set()  # nobody will read again: let the reader run to EOF
                 return
 
     def _send(self, message: dict[str, Any]) -> None:
         if self.closed:
             return
-        data = (json.dumps(message, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+        text = json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+        try:
+            data = (text + "\n").encode()
+        except UnicodeEncodeError:  # a lone surrogate from a file name or tool output: escape it, stay valid
+            data = (json.dumps(message, separators=(",", ":")) + "\n").encode()
         self._queue.put_nowait(data)
+        if self._queue.qsize() >= HIGH_WATER:
+            self._room.clear()
 
     def respond(self, request_id: int | str, result: Any) -> None:
         self._send({"id": request_id, "result": result})

@@ -10,6 +10,7 @@ import asyncio
 import importlib
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,7 +24,17 @@ from .state import Ctx, ServerState
 
 log = logging.getLogger("server.dispatch")
 MAX_IN_FLIGHT = 1024
+# json.loads accepts "\ud800" on its own; the real server's parser (and UTF-8) does not.
+_LONE_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 Handler = Callable[[Ctx, Any], Awaitable[Any]]
+
+
+def _encodable(message: Any) -> bool:
+    try:
+        json.dumps(message, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _handler(spec: MethodSpec) -> Handler:
@@ -43,8 +54,11 @@ class Dispatcher:
             return
         try:
             message = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # not JSON, bad UTF-8, nested too deep, an int too long
             log.warning("dropped a line that is not JSON: %.200r", line)
+            return
+        if _LONE_SURROGATE_ESCAPE.search(line) and not _encodable(message):
+            log.warning("dropped a line with a lone UTF-16 surrogate: %.200r", line)
             return
         if not isinstance(message, dict):
             log.warning("dropped a non-object message (batches are not supported)")
