@@ -12,8 +12,18 @@ class ModelError(Exception):
         super().__init__(message)
         self.message, self.info, self.retryable, self.status = message, info, retryable, status
 
+    @property
+    def retry_info(self) -> dict[str, Any]:
+        """What a stream-retry notice carries, whatever the failure (as codex 0.163 reports it)."""
+        return {"responseStreamDisconnected": {"httpStatusCode": self.status}}
+
     def turn_error(self, details: str | None = None) -> dict[str, Any]:
-        return {"message": self.message, "codexErrorInfo": self.info, "additionalDetails": details}
+        return {
+            "message": self.message,
+            "codexErrorInfo": self.info,
+            "additionalDetails": details,
+            "misalignment": None,
+        }
 
 
 class TurnInterrupted(Exception):

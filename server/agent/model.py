@@ -98,9 +98,8 @@ class ModelClient:
                     headers=self._headers(headers),
                     params=self.provider.query_params or None,
                 )
-            except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-                info = {"httpConnectionFailed": {"httpStatusCode": None}}
-                failure = _Failure(ModelError(f"Connection failed: error sending request: {exc}", info, retryable=True))
+            except (aiohttp.ClientConnectionError, TimeoutError):
+                failure = _disconnected("error sending request")
             else:
                 if resp.status < 400:
                     return resp
@@ -127,6 +126,8 @@ class ModelClient:
                     chunk = await resp.content.readany()
             except TimeoutError:
                 raise _disconnected("idle timeout waiting for SSE") from None
+            except aiohttp.ClientPayloadError:  # the body broke off mid-chunk
+                raise _disconnected("Transport error: network error: error decoding response body") from None
             except aiohttp.ClientError:
                 raise _disconnected("stream closed before response.completed") from None
             if not chunk:
@@ -150,8 +151,8 @@ def _parse(data: str) -> Event | None:
 
 
 def _disconnected(reason: str) -> _Failure:
-    info = {"responseStreamDisconnected": {"httpStatusCode": None}}
-    return _Failure(ModelError(f"stream disconnected before completion: {reason}", info, retryable=True))
+    # Retries announce responseStreamDisconnected; once they run out codex reports the error as "other".
+    return _Failure(ModelError(f"stream disconnected before completion: {reason}", "other", retryable=True))
 
 
 def _raise_for_terminal(event: Event) -> None:
@@ -172,8 +173,7 @@ def _failed(error: dict[str, Any]) -> _Failure:
         match = _TRY_AGAIN.search(message)
         delay = (float(match.group(1)) / (1000 if match.group(2).lower() == "ms" else 1)) if match else None
         return _Failure(ModelError(f"rate limit exceeded: {message}", "rateLimitExceeded", retryable=True), delay)
-    dropped = {"responseStreamDisconnected": {"httpStatusCode": None}}
-    return _Failure(ModelError(f"stream disconnected before completion: {message}", dropped, retryable=True))
+    return _disconnected(message)
 
 
 async def _http_failure(resp: aiohttp.ClientResponse, url: str) -> _Failure:
@@ -189,29 +189,27 @@ async def _http_failure(resp: aiohttp.ClientResponse, url: str) -> _Failure:
 
 def _http_error(status: int, reason: str, message: str, text: str, error: Any, url: str, headers: Any) -> ModelError:
     if status == 500:
-        return ModelError(HIGH_DEMAND, "internalServerError", retryable=True, status=status)
+        return ModelError(HIGH_DEMAND, "internalServerError", retryable=True)  # codex keeps no status here
     if status == 503 and isinstance(error, dict) and error.get("code") == "server_is_overloaded":
         return ModelError(_FATAL_FAILED["server_is_overloaded"][0] or "", "serverOverloaded", status=status)
-    if status >= 500:
-        info = {"responseStreamConnectionFailed": {"httpStatusCode": status}}
-        return ModelError(
-            f"unexpected status {status} {reason}: {message}, url: {url}", info, retryable=True, status=status
-        )
     if status == 429:
         return _too_many(error, headers)
-    if status == 401:
-        return ModelError(
-            f"unexpected status 401 {reason}: {message}, url: {url}", "unauthorized", retryable=True, status=401
-        )
+    if status >= 500 or status == 401:
+        info = {"httpConnectionFailed": {"httpStatusCode": status}}
+        text = f"unexpected status {status} {reason}: {message}, url: {url}{_request_id(headers)}"
+        return ModelError(text, info, retryable=True, status=status)
     return ModelError(text, "other" if status == 400 else "badRequest", status=status)
+
+
+def _request_id(headers: Any) -> str:
+    request_id = headers.get("x-request-id") if headers is not None else None
+    return f", request id: {request_id}" if request_id else ""
 
 
 def _too_many(error: Any, headers: Any) -> ModelError:
     if isinstance(error, dict) and error.get("type") == "usage_limit_reached":
         return ModelError("You\u2019ve hit your usage limit. Try again later.", "usageLimitExceeded", status=429)
-    request_id = headers.get("x-request-id") if headers is not None else None
-    suffix = f", request id: {request_id}" if request_id else ""
     info = {"responseTooManyFailedAttempts": {"httpStatusCode": 429}}
     # Only a Retry-After makes a 429 worth retrying (codex ignores hints in the body).
-    return ModelError(f"exceeded retry limit, last status: 429 Too Many Requests{suffix}", info,
+    return ModelError(f"exceeded retry limit, last status: 429 Too Many Requests{_request_id(headers)}", info,
                       retryable=_retry_after(headers) is not None, status=429)  # fmt: skip

@@ -115,7 +115,7 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
 
 
 def turn_error(message: str, info: Any = "other") -> dict[str, Any]:
-    return {"message": message, "codexErrorInfo": info, "additionalDetails": None}
+    return {"message": message, "codexErrorInfo": info, "additionalDetails": None, "misalignment": None}
 
 
 async def _drive(
@@ -156,8 +156,9 @@ def _model_stream(
     def on_retry(attempt: int, limit: int, error: ModelError) -> None:
         err = {
             "message": f"Reconnecting... {attempt}/{limit}",
-            "codexErrorInfo": error.info,
+            "codexErrorInfo": error.retry_info,
             "additionalDetails": error.message,
+            "misalignment": None,
         }
         thread.notify("error", {"error": err, "willRetry": True, "threadId": thread.id, "turnId": state.turn_id})
 

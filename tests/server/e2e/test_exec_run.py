@@ -91,7 +91,7 @@ async def test_blocking_requests_fail_fast_and_touch_nothing(env: Env, step: dic
     response = await srv.call("exec/run", {"input": text("try"), "cwd": str(env.ws), **params})
     assert (response["status"], response["error"]) == (
         "failed",
-        {"message": BLOCKING, "codexErrorInfo": None, "additionalDetails": None},
+        {"message": BLOCKING, "codexErrorInfo": None, "additionalDetails": None, "misalignment": None},
     )
     assert srv.buffer == []  # no server request was sent
     assert len(env.mock.response_requests) == 1  # failed at once, no follow-up request

@@ -174,6 +174,7 @@ async def test_missing_api_key_env_fails_the_turn(env: Env) -> None:
         "message": "Missing environment variable: `REELKIT_NO_SUCH_KEY`.",
         "codexErrorInfo": "other",
         "additionalDetails": None,
+        "misalignment": None,
     }
 
 
