@@ -16,7 +16,7 @@ from .journal import CapturedRequest, Journal, body_problems, redact_headers
 from .matching import CassetteResponder, MatchConfig
 from .plan import Plan
 from .render import JSON_HEADERS, RequestContext, render
-from .script import Script, ScriptError, Step, parse_steps
+from .script import Script, ScriptError, Step, last_user_text, parse_steps
 from .stream import send_plan
 from .templates import TemplateCache, cacheable
 
@@ -79,7 +79,7 @@ async def responses(request: web.Request) -> web.StreamResponse:
         return openai_error(400, problem, param=_missing_param(problem))
     if state.cassette is not None:
         return await _replay(request, state, body, raw)
-    taken = state.script.take()
+    taken = state.script.take(last_user_text(body))
     if taken is None:
         return _exhausted(request, state, body)
     index, step = taken
@@ -184,7 +184,7 @@ async def admin_requests(request: web.Request) -> web.Response:
 async def admin_reset(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.journal.clear()
-    state.script.cursor = 0
+    state.script.rewind()
     if state.cassette is not None:
         state.cassette.rewind()
     return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})

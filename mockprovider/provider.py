@@ -101,7 +101,7 @@ class MockProvider:
             raise AssertionError(f"unplayed recorded interactions: {', '.join(self.unplayed())}")
         script = self.state.script
         if script.remaining and not script.loop:
-            left = [s.label or f"step {script.cursor + i}" for i, s in enumerate(script.steps[script.cursor :])]
+            left = [script.steps[i].label or f"step {i}" for i in script.pending()]
             raise AssertionError(
                 f"{script.remaining} scripted response(s) never requested: {', '.join(left)}\n"
                 f"journal:\n{self.state.journal.dump()}"

@@ -8,12 +8,13 @@ surfacing as a strange stream later.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class ScriptError(ValueError):
@@ -122,8 +123,21 @@ class Step(_Spec):
     stall_ms: float | None = Field(default=None, ge=0)
     stall_after: int = Field(default=1, ge=0)
     drop_completed: bool = False
+    # routing: a regular expression searched in the request's last user message. Such a step answers
+    # the first request it matches, whenever that comes; steps without it answer in order.
+    match: str | None = None
     # bookkeeping
     label: str | None = None
+
+    @field_validator("match")
+    @classmethod
+    def _valid_pattern(cls, pattern: str | None) -> str | None:
+        if pattern is not None:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return pattern
 
     @model_validator(mode="after")
     def _one_body(self) -> Step:
@@ -149,6 +163,21 @@ class Step(_Spec):
 StepLike = Step | dict[str, Any]
 
 
+def last_user_text(body: Any) -> str:
+    """The text of the request's last user message (what a `match` step is matched against)."""
+    items = body.get("input") if isinstance(body, dict) else None
+    if isinstance(items, str):
+        return items
+    for item in reversed(items if isinstance(items, list) else []):
+        if isinstance(item, dict) and item.get("role") == "user":
+            content = item.get("content")
+            if isinstance(content, str):
+                return content
+            parts = content if isinstance(content, list) else []
+            return "\n".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
+    return ""
+
+
 def parse_step(raw: StepLike, where: str = "step") -> Step:
     """Validate one step, turning pydantic's report into one readable line per problem."""
     if isinstance(raw, Step):
@@ -168,32 +197,51 @@ def parse_steps(raw: Any, where: str) -> list[Step]:
 
 @dataclass(slots=True)
 class Script:
-    """The queue of steps; each request consumes the next, starting over when `loop` is set."""
+    """The queue of steps: each request takes the first unused `match` step it matches, else the next
+    step in order (starting over when `loop` is set; in a loop, `match` steps are never used up)."""
 
     steps: list[Step] = field(default_factory=list)
     loop: bool = False
     cursor: int = 0
+    used: set[int] = field(default_factory=set)  # `match` steps already taken
 
-    def take(self) -> tuple[int, Step] | None:
-        if self.cursor >= len(self.steps):
-            if not (self.loop and self.steps):
+    def take(self, user_text: str = "") -> tuple[int, Step] | None:
+        for index, step in enumerate(self.steps):
+            if step.match is not None and index not in self.used and re.search(step.match, user_text):
+                if not self.loop:
+                    self.used.add(index)
+                return index, step
+        for _ in range(2):  # the second pass is the loop starting over
+            while self.cursor < len(self.steps):
+                index = self.cursor
+                self.cursor += 1
+                if self.steps[index].match is None:
+                    return index, self.steps[index]
+            if not self.loop:
                 return None
             self.cursor = 0
-        index = self.cursor
-        self.cursor += 1
-        return index, self.steps[index]
+        return None
+
+    def pending(self) -> list[int]:
+        """Indices of steps no request has taken yet."""
+        ordered = [i for i in range(self.cursor, len(self.steps)) if self.steps[i].match is None]
+        matched = [i for i, s in enumerate(self.steps) if s.match is not None and i not in self.used]
+        return sorted(ordered + matched)
 
     @property
     def remaining(self) -> int:
-        return max(0, len(self.steps) - self.cursor)
+        return len(self.pending())
 
     def append(self, steps: list[Step]) -> None:
         self.steps.extend(steps)
 
     def replace(self, steps: list[Step], loop: bool | None = None) -> None:
-        self.steps, self.cursor = list(steps), 0
+        self.steps, self.cursor, self.used = list(steps), 0, set()
         if loop is not None:
             self.loop = loop
+
+    def rewind(self) -> None:
+        self.cursor, self.used = 0, set()
 
     @classmethod
     def from_mapping(cls, raw: Any, where: str = "script") -> Script:

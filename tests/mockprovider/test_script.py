@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from mockprovider import Script, ScriptError, parse_step
+from mockprovider.script import last_user_text
 
 
 def test_yaml_and_json_scripts_load_the_same(tmp_path: Path) -> None:
@@ -53,3 +54,31 @@ def test_take_consumes_in_order_and_loops_only_when_asked() -> None:
     assert [once.take(), once.take(), once.take()] == [(0, once.steps[0]), (1, once.steps[1]), None]
     looping = Script([parse_step({"text": "a"})], loop=True)
     assert [looping.take()[0] for _ in range(3)] == [0, 0, 0]  # type: ignore[index]
+
+
+def _user(text: str) -> dict[str, object]:
+    return {"input": [{"role": "user", "content": [{"type": "input_text", "text": "env"}]},
+                      {"role": "user", "content": [{"type": "input_text", "text": text}]},
+                      {"type": "function_call_output", "call_id": "c", "output": "x"}]}  # fmt: skip
+
+
+def test_match_steps_answer_their_request_whenever_it_comes() -> None:
+    script = Script.from_mapping(
+        [{"text": "first in order"}, {"match": "for B", "text": "B"}, {"match": "for A", "text": "A"}, {"text": "next"}]
+    )
+    assert script.take(last_user_text(_user("this is for A")))[1].text == "A"
+    assert script.take(last_user_text(_user("unrelated")))[1].text == "first in order"
+    assert script.take(last_user_text(_user("also for A")))[1].text == "next"  # A is used up: back to order
+    assert script.pending() == [1]
+    assert script.take(last_user_text(_user("now for B")))[1].text == "B"
+    assert script.take("anything") is None
+
+
+def test_match_steps_in_a_loop_are_never_used_up() -> None:
+    script = Script.from_mapping({"responses": [{"match": "^ping$", "text": "pong"}, {"text": "other"}], "loop": True})
+    assert [script.take(t)[1].text for t in ("ping", "x", "ping", "y")] == ["pong", "other", "pong", "other"]
+
+
+def test_a_bad_match_pattern_is_rejected() -> None:
+    with pytest.raises(ScriptError, match="match: Value error, not a regular expression"):
+        parse_step({"match": "(", "text": "a"})
