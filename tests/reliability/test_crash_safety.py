@@ -12,6 +12,7 @@ from typing import Any
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
 from tests.support.appserver import AppServerProcess
+from tests.support.secrets import PLANTED_ENV
 
 TURNS, THREADS, SEED = 200, 4, 20261130
 SCRIPT = [
@@ -75,8 +76,8 @@ async def test_sigkill_at_random_points_of_200_turns_loses_nothing(tmp_path: Pat
     ws.mkdir()
     seen, threads, kills = Seen(), [], 0
     async with MockProvider(SCRIPT, loop_script=True, speed=0) as mock:
-        write_codex_home(home, ProviderSettings(mock.url), model="mock-model", approval_policy="never",
-                         sandbox_mode="workspace-write")  # fmt: skip
+        write_codex_home(home, ProviderSettings(mock.url, env_key=PLANTED_ENV), model="mock-model",
+                         approval_policy="never",                          sandbox_mode="workspace-write")  # fmt: skip
         while seen.turns_started < TURNS:
             srv = await AppServerProcess.start(home, cwd=ws)
             await srv.initialize()

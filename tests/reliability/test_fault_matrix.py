@@ -15,12 +15,13 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 from tests.reliability.faults import FAULTS, IDLE_MS, REQUEST_RETRIES, STREAM_RETRIES, TEXT, Fault
 from tests.support.appserver import AppServerProcess
+from tests.support.secrets import PLANTED_ENV
 
 TURN_TIMEOUT = 30  # the slowest fault (four requests with backoff) ends in about a second
 
 
 def _home(tmp: Path, mock: MockProvider) -> Path:
-    settings = ProviderSettings(mock.url, REQUEST_RETRIES, STREAM_RETRIES, IDLE_MS)
+    settings = ProviderSettings(mock.url, REQUEST_RETRIES, STREAM_RETRIES, IDLE_MS, env_key=PLANTED_ENV)
     write_codex_home(tmp / "home", settings, model="mock-model", approval_policy="never", sandbox_mode="read-only")
     (tmp / "ws").mkdir(exist_ok=True)
     return tmp / "home"

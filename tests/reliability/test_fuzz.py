@@ -10,6 +10,7 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
 from tests.reliability.fuzzcases import Case, corpus, generate
 from tests.support.appserver import AppServerProcess
+from tests.support.secrets import PLANTED_ENV
 
 BATCHES, PER_BATCH = 220, 50  # 11,000 generated cases, plus the hand-written corpus
 
@@ -54,7 +55,12 @@ async def test_ten_thousand_junk_lines_get_documented_answers(tmp_path: Path) ->
     ws.mkdir()
     async with MockProvider(speed=0, strict=True) as mock:
         mock.enqueue({"text": "still answering"})
-        write_codex_home(tmp_path / "home", ProviderSettings(mock.url), model="mock-model", approval_policy="never")
+        write_codex_home(
+            tmp_path / "home",
+            ProviderSettings(mock.url, env_key=PLANTED_ENV),
+            model="mock-model",
+            approval_policy="never",
+        )
         srv = await AppServerProcess.start(tmp_path / "home", cwd=ws)
         try:
             await srv.initialize()

@@ -12,6 +12,7 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
 from tests.support import schema
 from tests.support.appserver import AppServerProcess
+from tests.support.secrets import PLANTED_ENV
 
 
 @dataclass
@@ -23,7 +24,9 @@ class Env:
 
     def config(self, **top: object) -> None:
         defaults: dict[str, object] = {"approval_policy": "never", "sandbox_mode": "workspace-write"}
-        write_codex_home(self.home, ProviderSettings(self.mock.url), model="mock-model", **{**defaults, **top})
+        write_codex_home(
+            self.home, ProviderSettings(self.mock.url, env_key=PLANTED_ENV), model="mock-model", **{**defaults, **top}
+        )
 
     async def server(self, initialize: bool = True, **caps: object) -> AppServerProcess:
         srv = await AppServerProcess.start(self.home, cwd=self.ws)

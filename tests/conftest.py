@@ -1,0 +1,23 @@
+"""Session-wide: plant a secret as every API key the kit might read, and after the session scan every
+file the tests wrote (each xdist worker scans its own temp tree, plus the cassette library) for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.secrets import PLANTED, PLANTED_ENV, leaks
+
+REPO = Path(__file__).resolve().parent.parent
+for _name in ("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV):
+    os.environ[_name] = PLANTED  # inherited by every server, codex and harness subprocess
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_planted_secret_on_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    yield
+    found = leaks(tmp_path_factory.getbasetemp()) + leaks(REPO / "cassettes")
+    assert found == [], f"the planted secret was written to: {found}"
