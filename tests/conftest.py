@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.secrets import PLANTED, PLANTED_ENV, leaks
+from tests.reliability.report import record
+from tests.support.secrets import PLANTED, PLANTED_ENV, count_files, leaks
 
 REPO = Path(__file__).resolve().parent.parent
 for _name in ("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV):
@@ -19,5 +20,8 @@ for _name in ("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV):
 @pytest.fixture(scope="session", autouse=True)
 def _no_planted_secret_on_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
-    found = leaks(tmp_path_factory.getbasetemp()) + leaks(REPO / "cassettes")
+    roots = [tmp_path_factory.getbasetemp(), REPO / "cassettes"]
+    found = [path for root in roots for path in leaks(root)]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    record(f"secrets-{worker}", files_scanned=sum(count_files(root) for root in roots), leaks=len(found))
     assert found == [], f"the planted secret was written to: {found}"

@@ -11,6 +11,7 @@ from typing import Any
 
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
+from tests.reliability.report import record
 from tests.support.appserver import AppServerProcess
 from tests.support.secrets import PLANTED_ENV
 
@@ -105,6 +106,10 @@ async def test_sigkill_at_random_points_of_200_turns_loses_nothing(tmp_path: Pat
     stored_turns = {turn["id"] for turns in stored.values() for turn in turns}
     assert seen.acknowledged <= stored_turns, "a turn the client was told started is missing"
     assert len(seen.acknowledged) >= TURNS - kills  # at most the turn/start in flight at each kill is lost
+    statuses = [turn["status"] for turns in stored.values() for turn in turns]
+    record("crash", turns_started=seen.turns_started, kills=kills, threads=THREADS, acknowledged=len(seen.acknowledged),
+           items_seen=sum(map(len, seen.items.values())), stored_turns=len(statuses),
+           interrupted=statuses.count("interrupted"), completed=statuses.count("completed"))  # fmt: skip
 
 
 def _assert_no_torn_line(home: Path) -> None:

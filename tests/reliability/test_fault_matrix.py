@@ -14,6 +14,7 @@ import pytest
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 from tests.reliability.faults import FAULTS, IDLE_MS, REQUEST_RETRIES, STREAM_RETRIES, TEXT, Fault
+from tests.reliability.report import record
 from tests.support.appserver import AppServerProcess
 from tests.support.secrets import PLANTED_ENV
 
@@ -80,7 +81,10 @@ def _assert_outcome(fault: Fault, status: str, error: dict[str, Any] | None) -> 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
 async def test_turn_start(name: str, tmp_path: Path) -> None:
-    await run_turn_start(FAULTS[name], tmp_path)
+    outcome = await run_turn_start(FAULTS[name], tmp_path)
+    record(f"fault-{name}-turn-start", requests=outcome["requests"], status=outcome["status"],
+           retries=sum(n["willRetry"] for n in outcome["notices"]),
+           info=outcome["error"] and outcome["error"]["codexErrorInfo"])  # fmt: skip
 
 
 @pytest.mark.parametrize("name", sorted(FAULTS))
@@ -94,6 +98,8 @@ async def test_exec_run(name: str, tmp_path: Path) -> None:
             await srv.close()
         assert len(mock.response_requests) == fault.requests
     _assert_outcome(fault, result["status"], result["error"])
+    record(f"fault-{name}-exec-run", requests=fault.requests, status=result["status"],
+           info=result["error"] and result["error"]["codexErrorInfo"])  # fmt: skip
     assert not (tmp_path / "home" / "sessions").exists()  # ephemeral: nothing persisted, even on failure
 
 
@@ -103,6 +109,7 @@ async def test_the_real_codex_sees_the_same(name: str, tmp_path: Path) -> None:
     real = await run_turn_start(FAULTS[name], tmp_path / "codex", [str(find_codex()), "app-server"])
     ours = await run_turn_start(FAULTS[name], tmp_path / "ours")
     assert ours == real
+    record(f"fault-{name}-codex", same=True, requests=real["requests"])
 
 
 @pytest.mark.parametrize("name", sorted(n for n, f in FAULTS.items() if f.requests > 1))

@@ -3,12 +3,14 @@ exactly the documented answer, and valid traffic interleaved with the junk keeps
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
 from tests.reliability.fuzzcases import Case, corpus, generate
+from tests.reliability.report import record
 from tests.support.appserver import AppServerProcess
 from tests.support.secrets import PLANTED_ENV
 
@@ -77,3 +79,8 @@ async def test_ten_thousand_junk_lines_get_documented_answers(tmp_path: Path) ->
     # A dropped line is logged, and the log stays bounded (each line quotes at most 200 characters).
     assert "dropped" in stderr
     assert max(len(line) for line in stderr.splitlines()) < 2000
+    expected = Counter(case.expect for batch in batches for case in batch)
+    record("fuzz", cases=total, corpus=len(batches[0]), generated=total - len(batches[0]), rounds=len(batches),
+           dropped=expected["none"], invalid_request=expected["invalid"],
+           result_or_invalid=expected["result-or-invalid"],
+           valid_interleaved=len(batches) + 2, exit_code=code)  # fmt: skip

@@ -23,3 +23,7 @@ def leaks(root: Path, secret: str = PLANTED) -> list[Path]:
             if any(n in data for n in needles):
                 found.append(path)
     return found
+
+
+def count_files(root: Path) -> int:
+    return sum(1 for path in root.rglob("*") if path.is_file() and not path.is_symlink())
