@@ -77,11 +77,11 @@ async def measure(argv: list[str] | None, exec_run: bool, turns: int, concurrent
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=20)
     parser.add_argument("--concurrent", type=int, default=50)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         (Path(a) / "ws").mkdir()
         (Path(b) / "ws").mkdir()

@@ -87,10 +87,10 @@ def accuracy(argv: list[str], ready: re.Pattern[str]) -> dict[str, float]:
     return {"mean": statistics.mean(errors), "p99": errors[int(len(errors) * 0.99) - 1], "max": errors[-1]}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         ours_tp = measure(*ours(tmp, 0, {"text": TEXT}), args.seconds)
