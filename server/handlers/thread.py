@@ -52,7 +52,8 @@ def settings_response(thread: ThreadRuntime, include_turns: bool = False) -> dic
     s = thread.settings
     return {
         "thread": thread.wire(include_turns), "model": s.model, "modelProvider": s.model_provider, "serviceTier": None,
-        "disabledPluginIds": [], "cwd": str(s.cwd), "instructionSources": [], "approvalPolicy": s.approval_policy,
+        "disabledPluginIds": [], "cwd": str(s.cwd), "instructionSources": [],
+        "approvalPolicy": "on-request" if s.approval_policy == "on-failure" else s.approval_policy,
         "approvalsReviewer": s.approvals_reviewer, "sandbox": s.sandbox_wire(), "reasoningEffort": s.effort,
         "runtimeWorkspaceRoots": [str(s.cwd)],
         "activePermissionProfile": {"id": _PERMISSION_PROFILE[s.sandbox.mode.value], "extends": None},

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 from .base import WireModel
 
 SandboxMode = Literal["read-only", "workspace-write", "danger-full-access"]
-ApprovalPolicy = Literal["untrusted", "on-failure", "on-request", "never"] | dict[str, Any]
+
+
+def _wire_policy(value: Any) -> Any:
+    """0.163's wire enum has no `on-failure` (config.toml still takes it); refuse it with serde's words."""
+    if isinstance(value, str) and value not in ("untrusted", "on-request", "never"):
+        expected = "'untrusted', 'on-request', 'granular' or 'never'"
+        raise PydanticCustomError("enum", "unknown variant", {"expected": expected})
+    return value
+
+
+ApprovalPolicy = Annotated[Literal["untrusted", "on-request", "never"] | dict[str, Any], BeforeValidator(_wire_policy)]
 Reviewer = Literal["user", "auto_review", "guardian_subagent"]
 
 
