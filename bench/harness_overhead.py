@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     print("\n| time to first byte (ms, median) | straight from upstream | through the recording proxy | added |")
     print("|---|---|---|---|")
     added = first["proxied"] - first["direct"]
-    print(f"| SSE stream, first event after 20 ms | {first['direct']:.2f} | {first['proxied']:.2f} | "
+    print(f"| SSE stream, events 20 ms apart | {first['direct']:.2f} | {first['proxied']:.2f} | "
           f"**{added:.2f}** (p99 {first['p99_extra']:.2f}) |")  # fmt: skip
 
 

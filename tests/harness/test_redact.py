@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from harness.redact import Redactor, SecretLeakError, save_cassette
 from mockprovider.cassette import Cassette, Interaction, RecordedChunk
+from server.fsutil import atomic_write
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 
@@ -46,3 +48,21 @@ def test_saving_refuses_when_a_secret_survives(tmp_path: Path) -> None:
         save_cassette(leaky, tmp_path / "c.yaml", redactor)
     assert not (tmp_path / "c.yaml").exists()
     assert list(tmp_path.iterdir()) == []  # no temp file left behind either
+
+
+def test_atomic_writes_get_ordinary_permissions_and_keep_existing_ones(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.yaml"
+    atomic_write(fresh, "a")
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~_current_umask()
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("old")
+    kept.chmod(0o640)
+    atomic_write(kept, "new")
+    assert (kept.read_text(), kept.stat().st_mode & 0o777) == ("new", 0o640)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _current_umask() -> int:
+    probe_mask = os.umask(0o022)
+    os.umask(probe_mask)
+    return probe_mask
