@@ -31,6 +31,9 @@ def cli(verbose: int) -> None:
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING - 10 * verbose, format="%(name)s: %(message)s")
 
 
+NEW_EPISODES = "Requests the existing cassette holds are replayed from it; only new ones reach the upstream."
+
+
 @cli.command()
 @click.option("--upstream", required=True, help="Provider base URL, e.g. https://api.openai.com/v1")
 @click.option("--cassette", "cassette_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -40,11 +43,13 @@ def cli(verbose: int) -> None:
 @click.option(
     "--synthetic/--real", default=None, help="Label the recording (default: synthetic iff upstream is loopback)."
 )
+@click.option("--new-episodes", is_flag=True, help=NEW_EPISODES)
 def proxy(
-    upstream: str, cassette_path: Path, host: str, port: int, secret_env: tuple[str, ...], synthetic: bool | None
-) -> None:
+    upstream: str, cassette_path: Path, host: str, port: int, secret_env: tuple[str, ...], synthetic: bool | None,
+    new_episodes: bool,
+) -> None:  # fmt: skip
     """Forward to UPSTREAM, tee every chunk to the client, write the cassette atomically."""
-    app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic)
+    app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic, new_episodes)
     try:
         asyncio.run(serve_until_signal(app, host, port))
     except OSError as exc:
@@ -59,15 +64,22 @@ def proxy(
 @click.option("--upstream", default=None, help="Real provider base URL (default: the scenario's scripted upstream).")
 @click.option("--server", default=None, help="App-server command (default: ours); e.g. 'codex app-server'.")
 @click.option("--secret-env", multiple=True)
+@click.option("--new-episodes", is_flag=True, help=NEW_EPISODES)
 def record(
-    scenario_path: Path, cassette_path: Path, upstream: str | None, server: str | None, secret_env: tuple[str, ...]
-) -> None:
+    scenario_path: Path, cassette_path: Path, upstream: str | None, server: str | None, secret_env: tuple[str, ...],
+    new_episodes: bool,
+) -> None:  # fmt: skip
     """Drive SCENARIO through an app-server and the recording proxy; write the cassette and its golden."""
     try:
         scenario = Scenario.load(scenario_path)
         asyncio.run(
             record_session(
-                scenario, cassette_path, upstream=upstream, server=server, redactor=Redactor.from_env(secret_env)
+                scenario,
+                cassette_path,
+                upstream=upstream,
+                server=server,
+                redactor=Redactor.from_env(secret_env),
+                new_episodes=new_episodes,
             )
         )
     except (ScenarioError, SecretLeakError, CassetteError) as exc:

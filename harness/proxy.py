@@ -21,6 +21,10 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from mockprovider.cassette import FORMAT_VERSION, Cassette, Interaction, RecordedChunk
+from mockprovider.ids import IdFactory
+from mockprovider.matching import CassetteResponder
+from mockprovider.render import RequestContext, render
+from mockprovider.stream import send_plan
 
 from .redact import Redactor, save_cassette
 
@@ -40,6 +44,8 @@ class Recording:
     redactor: Redactor
     interactions: list[Interaction] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # new_episodes: requests an earlier recording answers are replayed from it, not sent upstream
+    episodes: CassetteResponder | None = None
 
     def cassette(self) -> Cassette:
         return Cassette(list(self.interactions), dict(self.metadata), self.cassette_path)
@@ -67,6 +73,10 @@ def _multi(headers: CIMultiDictProxy[str]) -> dict[str, list[str]]:
 async def forward(request: web.Request) -> web.StreamResponse:
     recording, session = request.app[RECORDING], request.app[SESSION]
     body = await request.read()
+    if recording.episodes is not None:
+        replayed = await _replay_episode(request, recording, recording.episodes, body)
+        if replayed is not None:
+            return replayed
     url = target_url(recording.upstream, request.path, request.query_string)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
     try:
@@ -107,6 +117,24 @@ async def _relay(
             chunks.append(RecordedChunk(first_at, bytes(pending)))
         _record(recording, request, up, body, chunks, ending)
     return resp
+
+
+async def _replay_episode(
+    request: web.Request, recording: Recording, episodes: CassetteResponder, body: bytes
+) -> web.StreamResponse | None:
+    """Answer from the earlier recording when it holds this request (kept in the new cassette as it was)."""
+    picked = episodes.pick(request.method, request.path, body.decode("utf-8", errors="replace") if body else None)
+    if isinstance(picked, str):
+        return None
+    index, step = picked
+    try:
+        parsed = json.loads(body) if body else {}
+    except json.JSONDecodeError:
+        parsed = {}
+    ctx = RequestContext(parsed if isinstance(parsed, dict) else {}, len(body), True, 20, IdFactory())
+    recording.interactions.append(episodes.cassette.interactions[index])
+    recording.save()
+    return await send_plan(request, render(step, ctx), speed=1)  # as recorded: same chunks, same timing
 
 
 def _drop(request: web.Request) -> None:
@@ -151,8 +179,9 @@ def _note_model(recording: Recording, body: bytes) -> None:
 
 
 def create_proxy_app(
-    upstream: str, cassette_path: Path, redactor: Redactor, synthetic: bool | None = None
+    upstream: str, cassette_path: Path, redactor: Redactor, synthetic: bool | None = None, new_episodes: bool = False
 ) -> web.Application:
+    """The proxy app; with `new_episodes`, an existing cassette at `cassette_path` answers what it holds."""
     app = web.Application(client_max_size=64 * 1024**2)
     meta = {
         "format": FORMAT_VERSION,
@@ -161,7 +190,17 @@ def create_proxy_app(
         "recorder": RECORDER,
         "synthetic": _is_loopback(upstream) if synthetic is None else synthetic,
     }
-    app[RECORDING] = Recording(upstream, cassette_path, redactor, metadata=meta)
+    recording = Recording(upstream, cassette_path, redactor, metadata=meta)
+    if new_episodes and cassette_path.exists():
+        earlier = Cassette.load(cassette_path)
+        recording.episodes = CassetteResponder(earlier)
+        recording.metadata = {
+            **earlier.metadata,
+            **meta,
+            "recorded_at": earlier.metadata.get("recorded_at", meta["recorded_at"]),
+        }
+        recording.metadata["extended_at"] = meta["recorded_at"]
+    app[RECORDING] = recording
     app.router.add_route("*", "/{tail:.*}", forward)
 
     async def session_ctx(app: web.Application) -> Any:

@@ -6,8 +6,9 @@
         assert result.ok
 
 `--record-mode` (default `none`, so CI never reaches a provider): `none` replays and fails on a missing
-cassette; `once` records only what is missing; `new_episodes`, `all` and `rewrite` record again
-(through the scenario's scripted upstream, or `--reelkit-upstream URL`). `--update-goldens` accepts
+cassette; `once` records only what is missing; `new_episodes` records again, but requests the
+cassette already holds are answered from it and only new ones reach the provider; `all` and `rewrite`
+record from scratch (through the scenario's scripted upstream, or `--reelkit-upstream URL`). `--update-goldens` accepts
 the replayed transcript as the new golden. Everything a test writes lives in its own tmp dirs, so the
 plugin is safe under pytest-xdist.
 """
@@ -105,7 +106,8 @@ def reelkit_session(request: pytest.FixtureRequest, cassette: Path, record_mode:
         needs_recording = record_mode in ("all", "rewrite", "new_episodes") or (record_mode == "once" and not present)
         if needs_recording:
             source = _scenario(scenario, cassette, Path(request.config.rootpath))
-            await record(source, cassette, upstream=options("--reelkit-upstream"), server=options("--reelkit-server"))
+            await record(source, cassette, upstream=options("--reelkit-upstream"), server=options("--reelkit-server"),
+                         new_episodes=record_mode == "new_episodes")  # fmt: skip
         elif not present:
             pytest.fail(f"no cassette at {cassette} (record it with --record-mode=once)")
         result = await replay(cassette, server=options("--reelkit-server"))

@@ -83,11 +83,12 @@ async def drive(scenario: Scenario, place: Workspace, server: str | None) -> Tra
 
 
 async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = None, server: str | None = None,
-                 redactor: Redactor | None = None) -> Transcript:  # fmt: skip
-    """Record `scenario` through the proxy; writes the cassette and its golden transcript."""
+                 redactor: Redactor | None = None, new_episodes: bool = False) -> Transcript:  # fmt: skip
+    """Record `scenario` through the proxy; writes the cassette and its golden transcript. With
+    `new_episodes`, requests the existing cassette holds are replayed from it and only the rest go upstream."""
     redactor = redactor or Redactor.from_env()
     async with workspace() as place, _upstream(scenario, upstream) as base:
-        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None)
+        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None, new_episodes=new_episodes)
         runner, port = await start_site(app, "127.0.0.1", 0)
         try:
             place.configure(f"http://127.0.0.1:{port}/v1", scenario, env_key="OPENAI_API_KEY" if upstream else None)

@@ -143,3 +143,31 @@ async def test_unreachable_upstream_is_a_clear_502(tmp_path: Path) -> None:
         await runner.cleanup()
     assert status == 502
     assert "reelkit proxy: upstream http://127.0.0.1:9/v1/responses failed" in error
+
+
+async def _post(session: aiohttp.ClientSession, base: str, text: str) -> bytes:
+    async with session.post(f"{base}/responses", json={"model": "mock-model", "input": text, "stream": True}) as resp:
+        return await resp.read()
+
+
+async def test_new_episodes_replays_what_the_cassette_holds_and_records_only_the_rest(tmp_path: Path) -> None:
+    cassette = tmp_path / "episodes.yaml"
+    async with MockProvider([{"text": "first answer"}], speed=0) as first_upstream:
+        runner, base = await run_proxy(first_upstream.url, cassette)
+        async with aiohttp.ClientSession() as session:
+            original = await _post(session, base, "question one")
+        await runner.cleanup()
+    async with MockProvider([{"text": "second answer"}], speed=0) as second_upstream:
+        app = create_proxy_app(second_upstream.url, cassette, Redactor(), new_episodes=True)
+        runner, port = await start_site(app, "127.0.0.1", 0)
+        async with aiohttp.ClientSession() as session:
+            again = await _post(session, f"http://127.0.0.1:{port}/v1", "question one")
+            new = await _post(session, f"http://127.0.0.1:{port}/v1", "question two")
+        await runner.cleanup()
+        reached = [r.body["input"] for r in second_upstream.response_requests]
+    assert again == original  # replayed byte for byte, not asked again
+    assert reached == ["question two"]
+    assert b"second answer" in new
+    saved = Cassette.load(cassette)
+    assert [json.loads(i.request_body or "{}")["input"] for i in saved.interactions] == ["question one", "question two"]
+    assert "extended_at" in saved.metadata
