@@ -31,7 +31,8 @@ def make_settings(params: p.ThreadConfigParams, config: Config, base: Settings |
     reviewer = params.approvals_reviewer or (base.approvals_reviewer if base else "user")
     sandbox_mode = params.sandbox or (base.sandbox.mode.value if base else config.sandbox_mode)
     provider = params.model_provider or (base.model_provider if base else config.model_provider)
-    config.provider(provider)  # unknown providers fail here, at thread creation
+    if provider not in config.providers:  # unknown providers fail here, at thread creation, in codex's words
+        raise InvalidRequest(f"failed to load configuration: Model provider `{provider}` not found")
     return Settings(
         model=params.model or (base.model if base else config.default_model()),
         model_provider=provider,

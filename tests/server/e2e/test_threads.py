@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.server.conftest import Env, start_thread
 from tests.support.appserver import AppServerProcess, RpcFailure
 
@@ -78,6 +80,15 @@ async def test_errors_for_unknown_threads(env: Env) -> None:
         "turn/start": f"thread not found: {missing}",
         "thread/name/set": "thread name must not be empty",
     }
+
+
+async def test_an_unknown_model_provider_is_refused_in_the_real_servers_words(env: Env) -> None:
+    srv = await env.server()
+    for params in ({"modelProvider": "nope"}, {"modelProvider": "nope", "model": None}):
+        with pytest.raises(RpcFailure) as refused:
+            await start_thread(srv, env.ws, **params)
+        message = "failed to load configuration: Model provider `nope` not found"
+        assert refused.value.error == {"code": -32600, "message": message}
 
 
 async def test_resume_after_restart_rebuilds_turns_and_history(env: Env) -> None:
