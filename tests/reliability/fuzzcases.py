@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 from unittest import mock
 
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 
@@ -138,16 +139,21 @@ cases = st.one_of(
 
 
 def generate(batches: int, per_batch: int) -> list[list[Case]]:
-    """Hypothesis as a seeded generator: the same batches on every run and every xdist worker."""
+    """Hypothesis as a seeded generator: the same batches on every run and every xdist worker.
+    REELKIT_FUZZ_SEED=N explores other cases (bug hunting; CI keeps the default)."""
     out: list[list[Case]] = []
+    explore = os.environ.get("REELKIT_FUZZ_SEED")
 
     @settings(
-        max_examples=batches, derandomize=True, database=None, phases=[Phase.generate], deadline=None,
+        max_examples=batches, derandomize=explore is None, database=None, phases=[Phase.generate], deadline=None,
         suppress_health_check=list(HealthCheck),
     )  # fmt: skip
     @given(st.lists(cases, min_size=per_batch, max_size=per_batch))
     def collect(batch: list[Case]) -> None:
         out.append(batch)
+
+    if explore is not None:
+        collect = seed(int(explore))(collect)
 
     # Hypothesis mixes in literals from every local module imported so far, iterated in hash order: what a
     # worker ran before, and PYTHONHASHSEED, would change the cases. An empty pool keeps them fixed; the
