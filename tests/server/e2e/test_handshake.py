@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+
 from tests.server.conftest import Env
 
 
@@ -71,3 +76,22 @@ async def test_stdin_close_exits_zero_and_stdout_is_only_the_wire(env: Env) -> N
     await srv.call("thread/loaded/list", {})
     assert await srv.close() == 0
     assert all(direction in ("C->S", "S->C") for direction, _ in srv.transcript)
+
+
+def test_requests_from_a_file_and_answers_into_a_file(env: Env) -> None:
+    """`python -m server < requests.jsonl > answers.jsonl`: regular files cannot join the event loop."""
+    requests = env.ws / "requests.jsonl"
+    lines = [
+        {"id": 1, "method": "initialize", "params": {"clientInfo": {"name": "batch", "version": "1"}}},
+        {"method": "initialized"},
+        {"id": 2, "method": "thread/list", "params": {}},
+    ]
+    requests.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    answers = env.ws / "answers.jsonl"
+    with requests.open("rb") as stdin, answers.open("wb") as stdout:
+        done = subprocess.run([sys.executable, "-m", "server"], stdin=stdin, stdout=stdout, stderr=subprocess.PIPE,
+                              env={**os.environ, "CODEX_HOME": str(env.home)}, timeout=60, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    replies = {m["id"]: m for m in map(json.loads, answers.read_text().splitlines())}
+    assert replies[1]["result"]["userAgent"].startswith("batch/")
+    assert replies[2]["result"]["data"] == []
