@@ -149,8 +149,7 @@ def _model_stream(
     provider = config.provider(s.model_provider).resolve()
     client = ModelClient(server.http(), provider)
     choice = ToolChoice(shell_type=info.shell_type if info else "unified_exec",
-                        apply_patch=info.apply_patch_tool_type if info else "freeform",
-                        plan_mode=_plan_mode(s))  # fmt: skip
+                        apply_patch=info.apply_patch_tool_type if info else "freeform")  # fmt: skip
     tools = tools_for(choice) + [_dynamic_spec(t) for t in s.dynamic_tools]
 
     def on_retry(attempt: int, limit: int, error: ModelError) -> None:
@@ -173,11 +172,6 @@ def _model_stream(
 def _dynamic_spec(tool: dict[str, Any]) -> dict[str, Any]:
     return {"type": "function", "name": tool.get("name"), "description": tool.get("description", ""),
             "strict": False, "parameters": tool.get("inputSchema") or {"type": "object", "properties": {}}}  # fmt: skip
-
-
-def _plan_mode(settings: Any) -> bool:
-    mode = (settings.config_overrides or {}).get("collaboration_mode")
-    return isinstance(mode, dict) and mode.get("mode") == "plan"
 
 
 def _finish(

@@ -210,21 +210,6 @@ async def write_stdin(call: Call) -> Output:
     return result.for_model(args.get("max_output_tokens"))
 
 
-async def shell_command(call: Call) -> Output:
-    args = call.args()
-    command = str(args["command"])
-    timeout = float(args.get("timeout_ms") or 120_000) / 1000
-    manager = call.thread.exec
-
-    async def run(argv: list[str], cwd: Path, policy: SandboxPolicy, sink: Any) -> ExecResult:
-        return await manager.run_to_end(argv, cwd, policy, timeout, sink=sink)
-
-    result, refusal = await _run_command(call, command, args, run)
-    if result is None:
-        return refusal
-    return f"Exit code: {result.exit_code}\nWall time: {result.wall_time:.1f} seconds\nOutput:\n{result.output}"
-
-
 # --- apply_patch -----------------------------------------------------------------------------------
 
 
@@ -300,17 +285,6 @@ def _diff_updated(call: Call, changes: list[ap.FileChange]) -> None:
 # --- plan, user input, images ----------------------------------------------------------------------
 
 
-async def update_plan(call: Call) -> Output:
-    args = call.args()
-    status = {"pending": "pending", "in_progress": "inProgress", "completed": "completed"}
-    plan = [
-        {"step": str(s.get("step", "")), "status": status.get(str(s.get("status")), "pending")}
-        for s in args.get("plan", [])
-    ]
-    call.thread.notify("turn/plan/updated", call.state.ids(explanation=args.get("explanation"), plan=plan))
-    return "Plan updated"
-
-
 async def request_user_input(call: Call) -> Output:
     args = call.args()
     params = {**call.state.ids(itemId=call.call_id), "questions": args.get("questions", []), "isBlocking": True}
@@ -349,9 +323,7 @@ async def dynamic_tool(call: Call) -> Output:
 HANDLERS: dict[str, Handler] = {
     "exec_command": exec_command,
     "write_stdin": write_stdin,
-    "shell_command": shell_command,
     "apply_patch": apply_patch,
-    "update_plan": update_plan,
     "request_user_input": request_user_input,
     "view_image": view_image,
 }

@@ -1,8 +1,9 @@
 """The tool definitions offered to the model: codex 0.163's names and parameter schemas, our own words.
 
 Names and schemas are the contract models are trained on, so they match codex exactly; descriptions
-are ours. Which tools a turn offers depends on the model's catalog entry (`shell_type`,
-`apply_patch_tool_type`) and on whether the turn is in plan mode.
+are ours. The list is the one 0.163 sends (the subset we implement), measured against the real CLI:
+unified exec whatever the catalog's `shell_type` says, `request_user_input` always, and no
+`update_plan` or `shell_command` (calls to names not offered come back `unsupported call: <name>`).
 """
 
 from __future__ import annotations
@@ -85,24 +86,6 @@ WRITE_STDIN = _function(
     },
     ["session_id"],
 )
-SHELL_COMMAND = _function(
-    "shell_command",
-    "Run a shell command to completion and return its exit code and output.",
-    {
-        "command": _s("The shell command to run."),
-        "workdir": _s("Working directory (default: the turn's cwd)."),
-        "timeout_ms": _n("Kill the command after this many milliseconds."),
-        "login": _b("Run the shell as a login shell (default true)."),
-        "sandbox_permissions": _s("Sandbox override for this command.", enum=["use_default", "require_escalated"]),
-        "justification": _s("Why the command needs to run outside the sandbox (only with require_escalated)."),
-        "prefix_rule": {
-            "type": "array",
-            "description": "A command prefix to approve for later runs.",
-            "items": {"type": "string"},
-        },
-    },
-    ["command"],
-)
 APPLY_PATCH_FREEFORM: Tool = {
     "type": "custom",
     "name": "apply_patch",
@@ -115,21 +98,6 @@ APPLY_PATCH_FUNCTION = _function(
     "Edit files with a patch in the apply_patch format (*** Begin Patch ... *** End Patch).",
     {"input": _s("The whole patch.")},
     ["input"],
-)
-_PLAN_STEP = {
-    "type": "object",
-    "properties": {"step": {"type": "string"}, "status": _s("One of pending, in_progress, completed.")},
-    "required": ["step", "status"],
-    "additionalProperties": False,
-}
-UPDATE_PLAN = _function(
-    "update_plan",
-    "Record the task plan: a list of steps, each pending, in_progress or completed (at most one in_progress).",
-    {
-        "explanation": _s("Optional note on what changed."),
-        "plan": {"type": "array", "description": "The steps.", "items": _PLAN_STEP},
-    },
-    ["plan"],
 )
 _OPTION = {
     "type": "object",
@@ -150,7 +118,7 @@ _QUESTION = {
 }
 REQUEST_USER_INPUT = _function(
     "request_user_input",
-    "Ask the user one to three short questions and wait for the answers (plan mode only).",
+    "Ask the user one to three short questions and wait for the answers.",
     {"questions": {"type": "array", "description": "The questions (prefer one).", "items": _QUESTION}},
     ["questions"],
 )
@@ -164,21 +132,14 @@ VIEW_IMAGE = _function(
 
 @dataclass(frozen=True, slots=True)
 class ToolChoice:
-    shell_type: str = "unified_exec"  # from the model catalog: shell_command | unified_exec | default | disabled
+    shell_type: str = "unified_exec"  # from the model catalog; only `disabled` changes what 0.163 offers
     apply_patch: str | None = "freeform"  # freeform | function | None
-    plan_mode: bool = False
 
 
 def tools_for(choice: ToolChoice) -> list[Tool]:
     """The tool list for one request, in codex's order."""
-    tools: list[Tool] = []
-    if choice.shell_type == "shell_command":
-        tools.append(SHELL_COMMAND)
-    elif choice.shell_type != "disabled":
-        tools += [EXEC_COMMAND, WRITE_STDIN]
-    tools.append(UPDATE_PLAN)
-    if choice.plan_mode:
-        tools.append(REQUEST_USER_INPUT)
+    tools: list[Tool] = [] if choice.shell_type == "disabled" else [EXEC_COMMAND, WRITE_STDIN]
+    tools.append(REQUEST_USER_INPUT)
     if choice.apply_patch == "freeform":
         tools.append(APPLY_PATCH_FREEFORM)
     elif choice.apply_patch == "function":

@@ -1,5 +1,5 @@
 """The remaining tool flows end to end over stdio: on-failure retry without the sandbox, request_user_input,
-update_plan, write_stdin into a running session, view_image. Each asserts what the client saw, what
+write_stdin into a running session, view_image, and the tools 0.163 dropped. Each asserts what the client saw, what
 happened on disk and what the model got back in the next request."""
 
 from __future__ import annotations
@@ -69,14 +69,13 @@ async def test_request_user_input_round_trip(env: Env) -> None:
     assert json.loads(output) == {"color": {"answers": ["blue"]}}
 
 
-async def test_update_plan_notifies_the_plan(env: Env) -> None:
-    plan = [{"step": "read", "status": "completed"}, {"step": "write", "status": "in_progress"}]
-    srv = await turn(env, call("update_plan", "p1", explanation="halfway", plan=plan), {"text": "planned"})
-    updated = (await srv.read_notification("turn/plan/updated"))["params"]
-    assert updated["explanation"] == "halfway"
-    assert updated["plan"] == [{"step": "read", "status": "completed"}, {"step": "write", "status": "inProgress"}]
-    await srv.read_notification("turn/completed")
-    assert env.mock.response_requests[1].function_call_output("p1")["output"] == "Plan updated"
+@pytest.mark.parametrize("name", ["update_plan", "shell_command"])
+async def test_tools_0163_no_longer_offers_are_unsupported_calls(env: Env, name: str) -> None:
+    srv = await turn(env, call(name, "x1", plan=[], command="true"), {"text": "ok"})
+    messages = await srv.collect_until("turn/completed")
+    assert "turn/plan/updated" not in [m.get("method") for m in messages]
+    assert name not in env.mock.response_requests[0].tool_names()
+    assert env.mock.response_requests[1].function_call_output("x1")["output"] == f"unsupported call: {name}"
 
 
 async def test_write_stdin_reaches_a_running_session(env: Env) -> None:

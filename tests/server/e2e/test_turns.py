@@ -70,8 +70,8 @@ async def test_request_body_is_shaped_like_codex(env: Env) -> None:
         "name": "codex_output_schema",
     }
     assert body["reasoning"]["effort"] == "high"
-    # The catalog entry says shell_type "shell_command", so the one-shot shell tool is offered.
-    assert request.tool_names() == ["shell_command", "update_plan", "apply_patch", "view_image"]
+    # As 0.163 does, whatever the catalog entry's shell_type ("shell_command" here) says.
+    assert request.tool_names() == ["exec_command", "write_stdin", "request_user_input", "apply_patch", "view_image"]
     assert (request.header("session-id"), request.header("thread-id"), request.header("originator")) == (
         thread,
         thread,

@@ -28,15 +28,14 @@ def codex_tools() -> dict[str, Any]:
 
 @pytest.mark.parametrize("name", ["exec_command", "write_stdin", "request_user_input", "view_image", "apply_patch"])
 def test_schema_matches_codex(name: str) -> None:
-    ours = {t["name"]: t for t in tools_for(ToolChoice(plan_mode=True))}
+    ours = {t["name"]: t for t in tools_for(ToolChoice())}
     assert strip(ours[name]) == strip(codex_tools()[name])
     assert ours[name]["description"] != codex_tools()[name].get("description")
 
 
-def test_tool_selection_follows_the_catalog() -> None:
+def test_tool_selection_is_what_0163_sends() -> None:
     names = lambda choice: [t["name"] for t in tools_for(choice)]  # noqa: E731
-    assert names(ToolChoice()) == ["exec_command", "write_stdin", "update_plan", "apply_patch", "view_image"]
-    assert names(ToolChoice(shell_type="shell_command", apply_patch="function", plan_mode=True)) == [
-        "shell_command", "update_plan", "request_user_input", "apply_patch", "view_image",
-    ]  # fmt: skip
-    assert names(ToolChoice(shell_type="disabled", apply_patch=None)) == ["update_plan", "view_image"]
+    expected = ["exec_command", "write_stdin", "request_user_input", "apply_patch", "view_image"]
+    assert names(ToolChoice()) == expected
+    assert names(ToolChoice(shell_type="shell_command")) == expected  # 0.163 ignores the catalog's shell_type
+    assert names(ToolChoice(shell_type="disabled", apply_patch=None)) == ["request_user_input", "view_image"]
