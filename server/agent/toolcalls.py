@@ -27,6 +27,7 @@ from . import items
 from .approvals import Asker, Decision, is_known_safe, policy_name
 from .errors import BlockingRequestError, TurnInterrupted
 from .turn import TurnState
+from .turndiff import TurnDiff
 
 Output = str | list[dict[str, Any]]
 FULL_ACCESS = SandboxPolicy(SandboxMode.DANGER_FULL_ACCESS)
@@ -242,10 +243,13 @@ async def apply_patch(call: Call) -> Output:
             return "approval request failed" if decision is Decision.FAILED else "patch rejected by user"
         if decision is Decision.ACCEPT_FOR_SESSION:
             call.thread.session_approvals.update(str(c.path) for c in changes)
+    if call.state.diff is None:
+        call.state.diff = TurnDiff(call.cwd)
+    call.state.diff.touch(*(p for c in changes for p in (c.path, c.move_to) if p is not None))
     code, text = await _write_patch(changes, call.cwd, call.thread.settings.sandbox if inside else FULL_ACCESS)
     call.state.finished(items.file_change(call.call_id, item_changes, "completed" if code == 0 else "failed"))
     if code == 0:
-        _diff_updated(call, changes)
+        call.thread.notify("turn/diff/updated", call.state.ids(diff=call.state.diff.render()))
     return _patch_output(code, text, started)
 
 
@@ -275,14 +279,7 @@ def _patch_output(code: int, text: str, started: float) -> str:
     return f"Exit code: {code}\nWall time: {time.monotonic() - started:.1f} seconds\nOutput:\n{text}"
 
 
-def _diff_updated(call: Call, changes: list[ap.FileChange]) -> None:
-    diff = "".join(
-        f"--- a/{c.name}\n+++ b/{c.name}\n{c.diff if c.kind != 'add' else ap.unified('', c.diff)}" for c in changes
-    )
-    call.thread.notify("turn/diff/updated", call.state.ids(diff=diff))
-
-
-# --- plan, user input, images ----------------------------------------------------------------------
+# --- user input, images ----------------------------------------------------------------------
 
 
 async def request_user_input(call: Call) -> Output:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from . import items
 from .errors import ModelError, TurnInterrupted
+from .turndiff import TurnDiff
 
 Event = dict[str, Any]
 
@@ -91,6 +92,7 @@ class TurnState:
     completed: list[items.Item] = field(default_factory=list)  # completed ThreadItems, for persistence
     last_message: items.Item | None = None
     persist: Callable[[items.Item], None] | None = None  # writes an item durably before anyone hears of it
+    diff: TurnDiff | None = None  # set by the first apply_patch of the turn
 
     def ids(self, **extra: Any) -> dict[str, Any]:
         return {"threadId": self.thread_id, "turnId": self.turn_id, **extra}
@@ -228,6 +230,8 @@ class Turn:
             "modelContextWindow": self.state.context_window,
         }
         self._notify("thread/tokenUsage/updated", tokenUsage=usage)
+        if self.state.diff is not None and (diff := self.state.diff.render()):
+            self._notify("turn/diff/updated", diff=diff)  # codex repeats the turn's diff after each response
 
     def _notify(self, method: str, **params: Any) -> None:
         self.state.wire.notify(method, self.state.ids(**params))

@@ -36,6 +36,8 @@ def shape(message: dict[str, Any]) -> str | None:
         return f"{method}:{item['type']}:{item.get('status', '')}"
     if method == "turn/completed":
         return f"{method}:{params['turn']['status']}"
+    if method == "turn/diff/updated":
+        return f"{method}:{params['diff']}"  # git-format text with blob ids: equal byte for byte
     if method == "thread/status/changed":
         return f"{method}:{params['status']['type']}:{','.join(params['status'].get('activeFlags', []))}"
     return str(method)
@@ -124,12 +126,25 @@ FLOW_PARAMS: dict[Flow, dict[str, Any]] = {}
 SHELL = {
     "function_call": {"name": "exec_command", "arguments": {"cmd": "touch made.txt && echo made"}, "call_id": "call_1"}
 }
+ADD = "*** Begin Patch\n*** Add File: a.txt\n+one\n+two\n+three\n*** Add File: gone.txt\n+bye\n*** End Patch\n"
+EDIT = "*** Begin Patch\n*** Update File: a.txt\n one\n-two\n+TWO\n three\n*** Delete File: gone.txt\n*** End Patch\n"
+
+
+def patch(call_id: str, text: str) -> dict[str, Any]:
+    return {"custom_tool_call": {"name": "apply_patch", "input": text, "call_id": call_id}}
+
+
 CASES: dict[str, tuple[list[dict[str, Any]], Flow]] = {
     "text": ([{"reasoning": "**Plan**", "text": "Hello there."}], text_flow),
     "tool-call": ([SHELL, {"text": "Ran it."}], text_flow),
     "failed": ([{"failed": {"code": "context_length_exceeded", "message": "too long"}}], text_flow),
     "interrupt": ([{"text": "slow " * 40, "chunk_size": 5, "stall_ms": 20_000, "stall_after": 6}], interrupt_flow),
     "resume": ([{"text": "one"}, {"text": "two"}], resume_flow),
+    "patches": ([patch("p1", ADD), patch("p2", EDIT), {"text": "Edited."}], text_flow),
+    "dropped-tool": (
+        [{"function_call": {"name": "update_plan", "arguments": {"plan": []}, "call_id": "u1"}}, {"text": "ok"}],
+        text_flow,
+    ),
     "approval-accept": ([SHELL, {"text": "All done."}], approval_flow("accept")),
     "approval-decline": ([SHELL, {"text": "Skipped."}], approval_flow("decline")),
     "approval-cancel": ([SHELL], approval_flow("cancel")),
