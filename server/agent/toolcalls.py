@@ -19,7 +19,7 @@ from typing import Any
 
 from server.connection import ClientRequestError
 from server.sandbox import SandboxMode, SandboxPolicy, wrap
-from server.threads import ThreadRuntime
+from server.threads import ThreadRuntime, new_id
 from server.tools import apply_patch as ap
 from server.tools.exec import ExecResult
 
@@ -72,10 +72,65 @@ async def run_call(raw: dict[str, Any], state: TurnState, thread: ThreadRuntime,
     handler = HANDLERS.get(call.name) or (dynamic_tool if call.name in thread.settings.dynamic_tool_names() else None)
     try:
         output: Output = await handler(call) if handler else f"unsupported call: {call.name}"
-    except (json.JSONDecodeError, ValueError) as exc:
+    except json.JSONDecodeError as exc:
+        output = f"failed to parse function arguments: {serde_json_message(exc)}"
+    except ValueError as exc:
         output = f"failed to parse function arguments: {exc}"
-    kind = "custom_tool_call_output" if raw.get("type") == "custom_tool_call" else "function_call_output"
-    return {"type": kind, "call_id": call.call_id, "output": output}
+    custom = raw.get("type") == "custom_tool_call"
+    kind, prefix = ("custom_tool_call_output", "ctco") if custom else ("function_call_output", "fco")
+    # codex gives each output an id of its own (fco_/ctco_ + a UUIDv7), sent back with the history
+    return {"type": kind, "id": f"{prefix}_{new_id()}", "call_id": call.call_id, "output": output}
+
+
+# What serde_json says where Python's json module words it differently (the model reads this text).
+_SERDE_WORDING = (
+    ("Expecting property name enclosed in double quotes", "key must be a string"),
+    ("Expecting value", "expected value"),
+    ("Extra data", "trailing characters"),
+    ("Expecting ':' delimiter", "expected `:`"),
+    ("Invalid control character at", "control character (\\u0000-\\u001F) found while parsing a string"),
+)
+
+
+def serde_json_message(exc: json.JSONDecodeError) -> str:
+    doc = exc.doc
+    if exc.pos >= len(doc.rstrip()) or exc.msg.startswith("Unterminated string"):
+        line = doc.count("\n") + 1
+        column = len(doc) - (doc.rfind("\n") + 1)
+        return f"EOF while parsing {_eof_what(exc)} at line {line} column {column}"
+    what = next((serde for py, serde in _SERDE_WORDING if exc.msg.startswith(py)), exc.msg)
+    if exc.msg.startswith("Expecting ',' delimiter"):
+        what = "expected `,` or `}`" if _innermost_open(doc[: exc.pos]) == "{" else "expected `,` or `]`"
+    return f"{what} at line {exc.lineno} column {exc.colno}"
+
+
+def _eof_what(exc: json.JSONDecodeError) -> str:
+    if exc.msg.startswith("Unterminated string"):
+        return "a string"
+    if exc.msg.startswith(("Expecting value", "Expecting property name")) or not exc.doc.strip():
+        return "a value" if exc.msg.startswith("Expecting value") or not exc.doc.strip() else "an object"
+    return "an object" if _innermost_open(exc.doc) == "{" else "a list"
+
+
+def _innermost_open(text: str) -> str:
+    """The bracket still open at the end of `text` (strings skipped roughly: good enough for a message)."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "{[":
+            stack.append(ch)
+        elif ch in "}]" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
 
 
 # --- shell ---------------------------------------------------------------------------------------
@@ -298,7 +353,7 @@ async def view_image(call: Call) -> Output:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return f"unable to read image at {path}: {exc.strerror}"
+        return f"unable to locate image at `{path}`: {exc.strerror} (os error {exc.errno})"
     mime = mimetypes.guess_type(path.name)[0] or "image/png"
     call.state.started(items.image_view(call.call_id, str(path)))
     call.state.finished(items.image_view(call.call_id, str(path)))

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from server.agent.toolcalls import serde_json_message
 from server.tools.specs import ToolChoice, tools_for
 
 CODEX_REQUEST = Path(__file__).parents[2] / "mockprovider" / "data" / "codex-0.163-first-request.json"
@@ -39,3 +40,18 @@ def test_tool_selection_is_what_0163_sends() -> None:
     assert names(ToolChoice()) == expected
     assert names(ToolChoice(shell_type="shell_command")) == expected  # 0.163 ignores the catalog's shell_type
     assert names(ToolChoice(shell_type="disabled", apply_patch=None)) == ["request_user_input", "view_image"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [  # each checked against codex 0.163's output for the same call
+        ("{not json", "key must be a string at line 1 column 2"),
+        ('{"cmd": "echo hi"', "EOF while parsing an object at line 1 column 17"),
+        ('{"cmd" "x"}', "expected `:` at line 1 column 8"),
+        ('{"cmd": [1 2]}', "expected `,` or `]` at line 1 column 12"),
+    ],
+)
+def test_bad_arguments_are_described_in_serde_json_words(arguments: str, message: str) -> None:
+    with pytest.raises(json.JSONDecodeError) as bad:
+        json.loads(arguments)
+    assert serde_json_message(bad.value) == message
