@@ -65,6 +65,7 @@ class ModelInfo:
     support_verbosity: bool = False
     default_verbosity: str | None = None
     hidden: bool = False
+    output_token_limit: int = 10_000  # the catalog's truncation_policy: what a tool output may take
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,10 @@ def _model(entry: dict[str, Any]) -> ModelInfo:
     values["supported_reasoning_levels"] = tuple(entry.get("supported_reasoning_levels") or ())
     values["hidden"] = entry.get("visibility", "list") != "list"
     values.setdefault("display_name", entry["slug"])
+    policy = entry.get("truncation_policy")
+    if isinstance(policy, dict) and isinstance(policy.get("limit"), int):
+        # codex counts a token as about 4 bytes; a byte policy becomes the same budget in tokens
+        values["output_token_limit"] = policy["limit"] if policy.get("mode") != "bytes" else policy["limit"] // 4
     return ModelInfo(**values)
 
 

@@ -124,6 +124,7 @@ async def _drive(
     config = server.config(thread.settings.config_overrides or None)
     info = config.model_info(thread.settings.model)
     state.context_window = info.context_window if info else None
+    state.output_token_limit = info.output_token_limit if info else state.output_token_limit
     history = _ThreadHistory(thread, state.turn_id, state)
     if not thread.history:
         s = thread.settings

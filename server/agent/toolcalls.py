@@ -251,7 +251,9 @@ async def exec_command(call: Call) -> Output:
         return await manager.start(argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink)
 
     result, refusal = await _run_command(call, command, args, run)
-    return refusal if result is None else result.for_model(args.get("max_output_tokens"))
+    return (
+        refusal if result is None else result.for_model(args.get("max_output_tokens") or call.state.output_token_limit)
+    )
 
 
 async def write_stdin(call: Call) -> Output:
@@ -263,7 +265,7 @@ async def write_stdin(call: Call) -> Output:
         result = await call.thread.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
     except KeyError as exc:
         return str(exc.args[0])
-    return result.for_model(args.get("max_output_tokens"))
+    return result.for_model(args.get("max_output_tokens") or call.state.output_token_limit)
 
 
 # --- apply_patch -----------------------------------------------------------------------------------

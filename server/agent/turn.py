@@ -88,6 +88,7 @@ class TurnState:
     turn_id: str
     wire: Wire
     context_window: int | None = None
+    output_token_limit: int = 10_000  # the model's truncation policy, for tool outputs
     usage_total: Usage = field(default_factory=Usage)
     completed: list[items.Item] = field(default_factory=list)  # completed ThreadItems, for persistence
     last_message: items.Item | None = None

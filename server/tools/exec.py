@@ -54,12 +54,15 @@ def approx_tokens(text: str) -> int:
 
 
 def truncate(text: str, max_tokens: int | None) -> tuple[str, int]:
-    """Keep the head and tail within the token budget; say how much was dropped in the middle."""
+    """Keep the head and tail within the token budget and say what was dropped, in codex's words."""
     tokens = approx_tokens(text)
     if max_tokens is None or tokens <= max_tokens:
         return text, tokens
     keep = max(1, max_tokens * 4 // 2)
-    return f"{text[:keep]}\n…{tokens - max_tokens} tokens truncated…\n{text[-keep:]}", tokens
+    warning = (
+        f"Warning: truncated output (original token count: {tokens})\nTotal output lines: {len(text.splitlines())}"
+    )
+    return f"{warning}\n\n{text[:keep]}…{tokens - max_tokens} tokens truncated…{text[-keep:]}", tokens
 
 
 def command_env(extra: dict[str, str] | None = None) -> dict[str, str]:
