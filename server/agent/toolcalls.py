@@ -7,6 +7,7 @@ unknown tool (`unsupported call: <name>`).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import mimetypes
@@ -174,15 +175,54 @@ async def _run_command(
     decision = await _approve_command(call, argv, command, escalate, cwd)
     if decision in (Decision.DECLINE, Decision.CANCEL, Decision.FAILED):
         return None, _refused(call, argv, cwd, command, decision)
-    if decision is None:
-        call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
+    # An approved command was announced with its request; any other is announced once it has run a moment.
+    announce = _Announce(call, items.command_execution(call.call_id, argv, str(cwd), command), decision is not None)
     policy = FULL_ACCESS if escalate and decision else call.thread.settings.sandbox
     started = time.monotonic()
-    result = await run(argv, cwd, policy, sink=_delta_sink(call))
-    if call.policy == "on-failure" and _sandbox_denied(result) and policy is not FULL_ACCESS:
-        result = await _retry_unsandboxed(call, argv, cwd, command, run) or result
+    timer = asyncio.get_running_loop().call_later(ANNOUNCE_AFTER_S, announce.window_over)
+    try:
+        result = await run(argv, cwd, policy, sink=announce.delta)
+    finally:
+        timer.cancel()
+    denied = _sandbox_denied(result) and not result.refused
+    if call.policy == "on-failure" and denied and policy is not FULL_ACCESS:
+        announce()
+        result = await _retry_unsandboxed(call, argv, cwd, command, run, announce) or result
+    elif denied and not announce.done:
+        return result, ""  # as codex: a quick sandbox denial goes to the model, with no item for the client
+    announce()
     _complete_command(call, argv, cwd, command, result, started)
     return result, ""
+
+
+# codex announces a command about 130 ms after starting it (item/started then, or at exit if sooner) and
+# streams only output that comes after that; what came before shows in aggregatedOutput alone. Measured
+# against 0.163: lines printed 50 ms apart stream from the fourth on.
+ANNOUNCE_AFTER_S = 0.15
+
+
+@dataclass(slots=True)
+class _Announce:
+    call: Call
+    item: items.Item
+    done: bool = False
+    streaming: bool = False
+
+    def __call__(self) -> None:
+        if not self.done:
+            self.done = True
+            self.call.state.started(self.item)
+
+    def window_over(self) -> None:
+        self.streaming = True
+        self()
+
+    def delta(self, data: bytes) -> None:
+        if self.streaming:
+            delta = data.decode("utf-8", errors="replace")
+            self.call.thread.notify(
+                "item/commandExecution/outputDelta", self.call.state.ids(itemId=self.call.call_id, delta=delta)
+            )
 
 
 def _refused(call: Call, argv: list[str], cwd: Path, command: str, decision: Decision) -> str:
@@ -194,21 +234,6 @@ def _refused(call: Call, argv: list[str], cwd: Path, command: str, decision: Dec
     return "approval request failed" if decision is Decision.FAILED else "exec command rejected by user"
 
 
-def _delta_sink(call: Call) -> Callable[[bytes], None]:
-    """outputDelta notifications; as codex, the first chunk shows only in the item's aggregatedOutput."""
-    first = True
-
-    def sink(data: bytes) -> None:
-        nonlocal first
-        if first:
-            first = False
-            return
-        delta = data.decode("utf-8", errors="replace")
-        call.thread.notify("item/commandExecution/outputDelta", call.state.ids(itemId=call.call_id, delta=delta))
-
-    return sink
-
-
 def _sandbox_denied(result: ExecResult) -> bool:
     if result.refused:
         return True
@@ -217,7 +242,7 @@ def _sandbox_denied(result: ExecResult) -> bool:
 
 
 async def _retry_unsandboxed(
-    call: Call, argv: list[str], cwd: Path, command: str, run: Callable[..., Awaitable[ExecResult]]
+    call: Call, argv: list[str], cwd: Path, command: str, run: Callable[..., Awaitable[ExecResult]], announce: _Announce
 ) -> ExecResult | None:
     params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
               "reason": "command failed; retry without sandbox?", "command": items.shell_display(argv),
@@ -227,7 +252,8 @@ async def _retry_unsandboxed(
         raise TurnInterrupted()
     if decision not in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):
         return None
-    return await run(argv, cwd, FULL_ACCESS, sink=_delta_sink(call))
+    announce.streaming = True
+    return await run(argv, cwd, FULL_ACCESS, sink=announce.delta)
 
 
 def _complete_command(call: Call, argv: list[str], cwd: Path, command: str, result: ExecResult, started: float) -> None:
@@ -323,8 +349,6 @@ async def _approve_patch(call: Call) -> Decision:
 
 async def _write_patch(changes: list[ap.FileChange], cwd: Path, policy: SandboxPolicy) -> tuple[int, str]:
     """Apply through the sandboxed writer, so the kernel confines patches like commands."""
-    import asyncio
-
     argv = wrap([sys.executable, "-E", "-s", "-S", ap.__file__], policy, cwd)
     proc = await asyncio.create_subprocess_exec(*argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
                                                 stderr=asyncio.subprocess.PIPE)  # fmt: skip

@@ -107,7 +107,36 @@ async def test_tool_turn_runs_the_command_and_pairs_outputs(env: Env) -> None:
     output = env.mock.response_requests[1].function_call_output("c1")
     assert output is not None
     assert "Process exited with code 0" in output["output"]
-    assert "item/commandExecution/outputDelta" in methods(messages)
+
+
+async def test_command_output_streams_once_the_command_is_announced(env: Env) -> None:
+    # As codex: output from the first moments shows only in aggregatedOutput; later output streams.
+    cmd = "echo early; sleep 0.6; echo late"
+    env.mock.enqueue({"function_call": {"name": "exec_command", "arguments": {"cmd": cmd, "login": False},
+                                        "call_id": "c1"}}, {"text": "done"})  # fmt: skip
+    srv = await env.server()
+    await start_turn(srv, await start_thread(srv, env.ws))
+    messages = await srv.collect_until("turn/completed")
+    deltas = [m["params"]["delta"] for m in messages if m.get("method") == "item/commandExecution/outputDelta"]
+    started = methods(messages).index("item/started", methods(messages).index("item/completed"))
+    assert deltas == ["late\n"]
+    assert started < methods(messages).index("item/commandExecution/outputDelta")
+    completed = [m["params"]["item"] for m in messages if m.get("method") == "item/completed"]
+    assert completed[-2]["aggregatedOutput"] == "early\nlate\n"
+
+
+async def test_a_quick_sandbox_denial_reaches_the_model_without_an_item(env: Env) -> None:
+    # Measured on codex 0.163: a command the sandbox refused, under approval `never`, shows no item.
+    env.mock.enqueue({"function_call": {"name": "exec_command", "arguments": {"cmd": "touch /usr/reelkit-denied",
+                                        "login": False}, "call_id": "d1"}}, {"text": "done"})  # fmt: skip
+    srv = await env.server()
+    await start_turn(srv, await start_thread(srv, env.ws))
+    messages = await srv.collect_until("turn/completed")
+    kinds = [m["params"]["item"]["type"] for m in messages if m.get("method") == "item/started"]
+    assert kinds == ["userMessage", "agentMessage"]
+    output = env.mock.response_requests[1].function_call_output("d1")["output"]
+    assert "Process exited with code 1" in output
+    assert "Permission denied" in output
 
 
 async def test_unknown_tools_and_bad_arguments_are_reported_to_the_model(env: Env) -> None:
