@@ -7,7 +7,6 @@ In exec/run no request may be sent at all: asking raises BlockingRequestError.
 
 from __future__ import annotations
 
-import shlex
 from enum import Enum
 from typing import Any
 
@@ -83,39 +82,18 @@ class Asker:
 
     async def decide(self, method: str, params: dict[str, Any]) -> Decision:
         """Ask for a decision; an accept resumes `active` at once, other outcomes after their item completes."""
+        return (await self.decide_with_answer(method, params))[0]
+
+    async def decide_with_answer(self, method: str, params: dict[str, Any]) -> tuple[Decision, Any]:
+        """`decide`, plus the client's raw decision (an amendment carries the prefix to remember)."""
         try:
-            decision = parse_decision(await self.ask(method, params, restore=False))
+            result = await self.ask(method, params, restore=False)
         except ClientRequestError:
-            decision = Decision.FAILED
+            return Decision.FAILED, None
+        decision = parse_decision(result)
         if decision in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):
             self.resume_status()
-        return decision
-
-
-# Commands that only read: run without asking even under `untrusted` (codex's known-safe idea).
-_SAFE = frozenset({"ls", "cat", "pwd", "echo", "head", "tail", "wc", "grep", "rg", "which", "true", "false",
-                   "stat", "file", "nl", "tree", "date", "whoami", "uname", "env", "printenv", "sort", "uniq",
-                   "cut", "basename", "dirname", "realpath", "diff", "cmp", "du", "df"})  # fmt: skip
-_GIT_SAFE = frozenset({"status", "log", "diff", "show", "branch", "rev-parse", "ls-files", "blame"})
-
-
-def is_known_safe(command: str) -> bool:
-    """A single read-only command (no pipes into writers, redirections or chaining)."""
-    if any(op in command for op in (">", "<", "&&", "||", ";", "|", "`", "$(")):
-        return False
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return False
-    if not words:
-        return False
-    if words[0] == "git":
-        return len(words) > 1 and words[1] in _GIT_SAFE
-    if words[0] == "find":
-        return not any(w in ("-exec", "-execdir", "-delete", "-ok", "-fprint") for w in words)
-    if words[0] == "sed":
-        return "-n" in words and not any(w.startswith("-i") for w in words)
-    return words[0] in _SAFE
+        return decision, result.get("decision") if isinstance(result, dict) else None
 
 
 def policy_name(policy: Any) -> str:

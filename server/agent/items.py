@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from .commandparse import command_actions
+
 Item = dict[str, Any]
 
 
@@ -43,27 +45,9 @@ def command_execution(
     return {
         "type": "commandExecution", "id": item_id, "pluginId": None, "scriptPath": None,
         "command": shell_display(argv), "cwd": cwd, "processId": process_id, "source": source, "status": status,
-        "commandActions": command_actions(command), "aggregatedOutput": output, "exitCode": exit_code,
+        "commandActions": command_actions(command, cwd), "aggregatedOutput": output, "exitCode": exit_code,
         "durationMs": duration_ms,
     }  # fmt: skip
-
-
-def command_actions(command: str) -> list[dict[str, Any]]:
-    """A rough parse of what a command does, for clients that summarise it (read / list / search / unknown)."""
-    try:
-        words = shlex.split(command)
-    except ValueError:
-        return [{"type": "unknown", "command": command}]
-    if any(op in command for op in ("&&", "||", ";", "|", ">")) or not words:
-        return [{"type": "unknown", "command": command}]
-    head, args = words[0], [w for w in words[1:] if not w.startswith("-")]
-    if head in ("cat", "head", "tail", "less", "nl") and len(args) == 1:
-        return [{"type": "read", "command": command, "name": args[0].rsplit("/", 1)[-1], "path": args[0]}]
-    if head in ("ls", "tree", "find") and len(args) <= 1:
-        return [{"type": "listFiles", "command": command, "path": args[0] if args else None}]
-    if head in ("rg", "grep") and args:
-        return [{"type": "search", "command": command, "query": args[0], "path": args[1] if len(args) > 1 else None}]
-    return [{"type": "unknown", "command": command}]
 
 
 def file_change(item_id: str, changes: list[dict[str, Any]], status: str = "inProgress") -> Item:

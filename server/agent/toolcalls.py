@@ -11,6 +11,8 @@ import asyncio
 import base64
 import json
 import mimetypes
+import re
+import shlex
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -25,7 +27,8 @@ from server.tools import apply_patch as ap
 from server.tools.exec import ExecResult
 
 from . import items
-from .approvals import Asker, Decision, is_known_safe, policy_name
+from .approvals import Asker, Decision, policy_name
+from .commandparse import command_actions
 from .errors import BlockingRequestError, TurnInterrupted
 from .turn import TurnState
 from .turndiff import TurnDiff
@@ -143,21 +146,49 @@ def _shell_argv(args: dict[str, Any], command: str) -> list[str]:
 
 
 async def _approve_command(call: Call, argv: list[str], command: str, escalate: bool, cwd: Path) -> Decision | None:
-    """None: run as planned; else the client's decision (after item/started and the request)."""
-    needs = escalate or (call.policy == "untrusted" and not is_known_safe(command))
-    if not needs or command in call.thread.session_approvals:
+    """None: run as planned; else the client's decision (after item/started and the request).
+
+    As in 0.163, `untrusted` asks about every command (even `ls`); an approved prefix is not asked again."""
+    amendment = _amendment(command)
+    needs = escalate or call.policy == "untrusted"
+    if not needs or command in call.thread.session_approvals or _allowed_prefix(call, amendment):
         return None
     call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
     call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
     params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
               "environmentId": "local", "reason": call.args().get("justification") if escalate else None,
-              "command": items.shell_display(argv), "cwd": str(cwd), "commandActions": items.command_actions(command),
-              "proposedExecpolicyAmendment": None,
-              "availableDecisions": ["accept", "acceptForSession", "decline", "cancel"]}  # fmt: skip
-    decision = await call.asker.decide("item/commandExecution/requestApproval", params)
+              "command": items.shell_display(argv), "cwd": str(cwd),
+              "commandActions": command_actions(command, str(cwd)), "proposedExecpolicyAmendment": amendment,
+              "availableDecisions": ["accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}},
+                                     "cancel"]}  # fmt: skip
+    answer = await call.asker.decide_with_answer("item/commandExecution/requestApproval", params)
+    decision, raw = answer
     if decision is Decision.ACCEPT_FOR_SESSION:
         call.thread.session_approvals.add(command)
+    elif isinstance(raw, dict) and "acceptWithExecpolicyAmendment" in raw:
+        prefix = (raw["acceptWithExecpolicyAmendment"] or {}).get("execpolicy_amendment") or amendment
+        call.thread.session_approvals.add(_PREFIX + shlex.join(str(w) for w in prefix))
     return decision
+
+
+_PREFIX = "prefix:"  # session_approvals entries that allow every command starting with these words
+
+
+def _amendment(command: str) -> list[str]:
+    """The prefix rule codex proposes: the words of the command's first simple command."""
+    first = re.split(r"\s*(?:&&|\|\||;|\|)\s*", command.strip(), maxsplit=1)[0]
+    try:
+        return shlex.split(first)
+    except ValueError:
+        return first.split()
+
+
+def _allowed_prefix(call: Call, words: list[str]) -> bool:
+    return any(
+        entry.startswith(_PREFIX) and words[: len(prefix)] == prefix
+        for entry in call.thread.session_approvals
+        for prefix in [shlex.split(entry[len(_PREFIX) :])]
+    )
 
 
 async def _run_command(
@@ -246,7 +277,7 @@ async def _retry_unsandboxed(
 ) -> ExecResult | None:
     params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
               "reason": "command failed; retry without sandbox?", "command": items.shell_display(argv),
-              "cwd": str(cwd), "commandActions": items.command_actions(command)}  # fmt: skip
+              "cwd": str(cwd), "commandActions": command_actions(command, str(cwd))}  # fmt: skip
     decision = await call.asker.decide("item/commandExecution/requestApproval", params)
     if decision is Decision.CANCEL:
         raise TurnInterrupted()

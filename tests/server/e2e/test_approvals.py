@@ -95,11 +95,23 @@ async def test_an_error_reply_fails_the_item_but_not_the_turn(env: Env) -> None:
     assert after[-1]["params"]["turn"]["status"] == "completed"
 
 
-async def test_known_safe_commands_are_not_asked_about(env: Env) -> None:
-    srv, _ = await begin(env, shell("call_S", "ls -la"), {"text": "listed"})
+async def test_untrusted_asks_even_for_ls_and_an_amendment_covers_the_prefix(env: Env) -> None:
+    # As 0.163 does: no known-safe exemption; the request proposes the first command's words as a prefix rule.
+    srv, _ = await begin(env, shell("call_S", "ls -la && echo listed"), shell("call_T", "ls -la ."),
+                         {"text": "listed"})  # fmt: skip
+    request = await srv.read_request("item/commandExecution/requestApproval")
+    amendment = ["ls", "-la"]
+    assert request["params"]["proposedExecpolicyAmendment"] == amendment
+    assert request["params"]["availableDecisions"] == [
+        "accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}, "cancel",
+    ]  # fmt: skip
+    assert request["params"]["commandActions"] == [{"type": "listFiles", "command": "ls -la", "path": None}]
+    await srv.respond(
+        request["id"], {"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}}
+    )
     after = await srv.collect_until("turn/completed")
-    assert "item/commandExecution/requestApproval" not in methods(after)
-    assert completed_items(after, "commandExecution")[0]["status"] == "completed"
+    assert "item/commandExecution/requestApproval" not in methods(after)  # `ls -la .` matches the prefix
+    assert [i["status"] for i in completed_items(after, "commandExecution")] == ["completed", "completed"]
 
 
 async def test_patch_accept_then_accept_for_session_skips_the_second_ask(env: Env) -> None:
