@@ -291,9 +291,10 @@ def _complete_command(call: Call, argv: list[str], cwd: Path, command: str, resu
     duration = int((time.monotonic() - started) * 1000)
     running = result.session_id is not None
     status = "inProgress" if running else ("completed" if result.exit_code == 0 else "failed")
+    pid = str(result.process_id) if result.process_id is not None else None
     item = items.command_execution(call.call_id, argv, str(cwd), command, status=status, source="unifiedExecStartup",
-                                   process_id=str(result.session_id or ""), output=result.output,
-                                   exit_code=result.exit_code, duration_ms=duration)  # fmt: skip
+                                   process_id=pid, output=result.output, exit_code=result.exit_code,
+                                   duration_ms=duration)  # fmt: skip
     if not running:
         call.state.finished(item)
 

@@ -35,6 +35,7 @@ class ExecResult:
     session_id: int | None  # set while the process still runs
     chunk_id: str = field(default_factory=lambda: secrets.token_hex(3))
     refused: bool = False  # the sandbox could not be enforced, so nothing ran
+    process_id: int | None = None  # the session's id, kept after exit (codex reports it on the item)
 
     def for_model(self, max_output_tokens: int | None = None) -> str:
         text, tokens = truncate(self.output, max_output_tokens)
@@ -145,7 +146,9 @@ class ExecManager:
         if result.session_id is not None:
             session = self.sessions.pop(result.session_id)
             await _kill(session)
-            return ExecResult(result.output + session.take(), result.wall_time, 124, None, result.chunk_id)
+            return ExecResult(
+                result.output + session.take(), result.wall_time, 124, None, result.chunk_id, process_id=session.id
+            )
         return result
 
     async def close(self) -> None:
@@ -176,10 +179,10 @@ class ExecManager:
         finished = await session.done(max(0.0, wait_s))
         wall = time.monotonic() - session.started
         if not finished:
-            return ExecResult(session.take(), wall, None, session.id)
+            return ExecResult(session.take(), wall, None, session.id, process_id=session.id)
         self.sessions.pop(session.id, None)
         code = session.process.returncode
-        return ExecResult(session.take(), wall, code, None, refused=code == EXIT_REFUSED)
+        return ExecResult(session.take(), wall, code, None, refused=code == EXIT_REFUSED, process_id=session.id)
 
     async def _write(self, session: ExecSession, data: bytes) -> None:
         if session.pty_fd is not None:
