@@ -44,6 +44,8 @@ class Settings:
     personality: str | None = None
     config_overrides: dict[str, Any] = field(default_factory=dict)
     dynamic_tools: list[dict[str, Any]] = field(default_factory=list)  # client-run tools (experimental)
+    # No sandbox was chosen (params or config.toml): codex then reports its built-in `:read-only` profile.
+    default_permissions: bool = False
 
     def dynamic_tool_names(self) -> set[str]:
         return {str(t.get("name")) for t in self.dynamic_tools}

@@ -14,12 +14,6 @@ from server.state import Ctx, ServerState
 from server.store import Rollout, read_rollout, utc_now
 from server.threads import Settings, ThreadRuntime, new_id, preview_of
 
-_PERMISSION_PROFILE = {
-    "read-only": ":read-only",
-    "workspace-write": ":workspace-write",
-    "danger-full-access": ":full-access",
-}
-
 
 def sandbox_policy(mode: str, network: bool = False, roots: tuple[Path, ...] = ()) -> SandboxPolicy:
     return SandboxPolicy(SandboxMode(mode), roots, network)
@@ -46,6 +40,8 @@ def make_settings(params: p.ThreadConfigParams, config: Config, base: Settings |
         developer_instructions=params.developer_instructions or (base.developer_instructions if base else None),
         personality=params.personality or (base.personality if base else None),
         config_overrides=dict(params.config or (base.config_overrides if base else {})),
+        default_permissions=params.sandbox is None
+        and (base.default_permissions if base else "sandbox_mode" not in config.raw),
     )
 
 
@@ -57,7 +53,7 @@ def settings_response(thread: ThreadRuntime, include_turns: bool = False) -> dic
         "approvalPolicy": "on-request" if s.approval_policy == "on-failure" else s.approval_policy,
         "approvalsReviewer": s.approvals_reviewer, "sandbox": s.sandbox_wire(), "reasoningEffort": s.effort,
         "runtimeWorkspaceRoots": [str(s.cwd)],
-        "activePermissionProfile": {"id": _PERMISSION_PROFILE[s.sandbox.mode.value], "extends": None},
+        "activePermissionProfile": {"id": ":read-only", "extends": None} if s.default_permissions else None,
         "multiAgentMode": "explicitRequestOnly",
     }  # fmt: skip
 
