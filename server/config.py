@@ -66,6 +66,7 @@ class ModelInfo:
     default_verbosity: str | None = None
     hidden: bool = False
     output_token_limit: int = 10_000  # the catalog's truncation_policy: what a tool output may take
+    reasoning_summary: str = "auto"  # sent unless the entry says the model has no summaries (codex 0.163)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,10 @@ def _model(entry: dict[str, Any]) -> ModelInfo:
     values["supported_reasoning_levels"] = tuple(entry.get("supported_reasoning_levels") or ())
     values["hidden"] = entry.get("visibility", "list") != "list"
     values.setdefault("display_name", entry["slug"])
+    if entry.get("supports_reasoning_summaries") is False:
+        values["reasoning_summary"] = "none"
+    elif isinstance(entry.get("default_reasoning_summary"), str):
+        values["reasoning_summary"] = entry["default_reasoning_summary"]
     policy = entry.get("truncation_policy")
     if isinstance(policy, dict) and isinstance(policy.get("limit"), int):
         # codex counts a token as about 4 bytes; a byte policy becomes the same budget in tokens

@@ -86,8 +86,9 @@ def build_body(inp: RequestInputs) -> dict[str, Any]:
 def _reasoning(inp: RequestInputs) -> dict[str, Any]:
     effort = inp.effort or (inp.model_info.default_reasoning_level if inp.model_info else None)
     reasoning: dict[str, Any] = {"effort": effort} if effort else {}
-    if inp.summary and inp.summary != "none":
-        reasoning["summary"] = inp.summary
+    summary = inp.summary or (inp.model_info.reasoning_summary if inp.model_info else None)
+    if effort and summary and summary != "none":
+        reasoning["summary"] = summary
     return reasoning
 
 
