@@ -75,7 +75,12 @@ def build_body(inp: RequestInputs) -> dict[str, Any]:
         "store": False,
         "include": ["reasoning.encrypted_content"],
         "prompt_cache_key": inp.thread_id,
-        "client_metadata": {"session_id": inp.thread_id, "thread_id": inp.thread_id, "turn_id": inp.turn_id},
+        "client_metadata": {
+            "root_turn_id": inp.turn_id,
+            "session_id": inp.thread_id,
+            "thread_id": inp.thread_id,
+            "turn_id": inp.turn_id,
+        },
     }
     text = _text(inp)
     if text:
