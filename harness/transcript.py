@@ -124,11 +124,23 @@ class Normaliser:
         return self.value(value, key, parent)
 
     def _text(self, text: str, key: str | None, parent: str | None) -> str:
+        if key == "diff":
+            text = self._diff_paths(text)
         for path, label in sorted(self.paths.items(), key=lambda p: -len(p[0])):
             text = text.replace(path, label)
         text = _ROLLOUT_DATE.sub("<date>/rollout-<date>", text)
         kind = _KIND_BY_KEY.get(key or "") or (_KIND_BY_PARENT.get(parent or "") if key == "id" else None)
         return _UUID.sub(lambda m: self._label(m.group(), kind), text)
+
+    def _diff_paths(self, text: str) -> str:
+        """Turn diffs name files from the nearest `.git` up the tree (an empty /tmp/.git left by codex's
+        sandbox is enough); cut the part above the session's directories so the golden stays stable."""
+        for path in sorted(self.paths, key=len, reverse=True):
+            parts = Path(path).parts[1:]
+            for i in range(len(parts)):
+                rel = "/".join(parts[i:])
+                text = text.replace(f"a/{rel}/", "a/").replace(f"b/{rel}/", "b/")
+        return text
 
     def _label(self, raw: str, kind: str | None) -> str:
         if raw not in self._labels:

@@ -24,10 +24,23 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
+def repo_root(cwd: Path) -> Path:
+    """Where codex anchors diff paths: the nearest directory holding a `.git` entry (any kind, even an empty
+    one, as codex checks), else the cwd."""
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
+
+
 @dataclass(slots=True)
 class TurnDiff:
     cwd: Path
     baseline: dict[Path, bytes | None] = field(default_factory=dict)  # None: the file did not exist
+    root: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.root = repo_root(self.cwd)
 
     def touch(self, *paths: Path) -> None:
         """Remember what the files hold before the turn's first change to them."""
@@ -42,7 +55,7 @@ class TurnDiff:
         new = _read(path)
         if new == old:
             return ""
-        name = os.path.relpath(path, self.cwd) if path.is_relative_to(self.cwd) else str(path)
+        name = os.path.relpath(path, self.root) if path.is_relative_to(self.root) else str(path)
         mode = "100755" if new is not None and os.access(path, os.X_OK) else "100644"
         head = [f"diff --git a/{name} b/{name}"]
         if old is None:

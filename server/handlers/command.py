@@ -23,7 +23,8 @@ DEFAULT_TIMEOUT_MS = 10_000
 
 @dataclass(slots=True)
 class Running:
-    proc: asyncio.subprocess.Process
+    # Registered before the spawn, so a write or terminate sent right behind the request finds it and waits.
+    spawned: asyncio.Future[asyncio.subprocess.Process]
     terminated: bool = False
 
 
@@ -56,14 +57,22 @@ async def run(ctx: Ctx, params: p.CommandExecParams) -> dict[str, Any]:
     env = command_env()
     for key, value in (params.env or {}).items():
         env.pop(key, None) if value is None else env.__setitem__(key, value)
-    proc = await asyncio.create_subprocess_exec(
-        *wrap(params.command, _policy(ctx, params), cwd), cwd=cwd, env=env, start_new_session=True,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    running = Running(asyncio.get_running_loop().create_future())
+    key = params.process_id or f"anon-{id(running)}"
+    ctx.state.commands[key] = running
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *wrap(params.command, _policy(ctx, params), cwd), cwd=cwd, env=env, start_new_session=True,
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+    except BaseException as exc:
+        running.spawned.set_exception(InvalidRequest(f'process id "{key}" failed to start'))
+        running.spawned.exception()  # retrieved: nobody may be waiting
+        ctx.state.commands.pop(key, None)
+        raise exc
+    running.spawned.set_result(proc)
     if not params.stream_stdin and proc.stdin is not None:
         proc.stdin.close()
-    key = params.process_id or f"anon-{id(proc)}"
-    ctx.state.commands[key] = Running(proc)
     try:
         return await _collect(ctx, params, proc, key)
     finally:
@@ -83,7 +92,7 @@ async def _collect(ctx: Ctx, params: p.CommandExecParams, proc: asyncio.subproce
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         await proc.wait()
-        return {"exitCode": 124, "stdout": "", "stderr": "command timed out"}
+        return {"exitCode": 124, "stdout": "", "stderr": ""}  # as codex 0.163 answers a timeout
     running = ctx.state.commands.get(key)
     code = 137 if running is not None and running.terminated else (proc.returncode or 0)
     return {"exitCode": code, "stdout": out, "stderr": err}
@@ -110,7 +119,7 @@ def _running(ctx: Ctx, process_id: str) -> Running:
 
 
 async def write(ctx: Ctx, params: p.CommandExecWriteParams) -> dict[str, Any]:
-    stdin = _running(ctx, params.process_id).proc.stdin
+    stdin = (await _running(ctx, params.process_id).spawned).stdin
     if stdin is None or stdin.is_closing():
         raise InvalidRequest(f'stdin of process id "{params.process_id}" is closed')
     if params.delta_base64:
@@ -124,8 +133,9 @@ async def write(ctx: Ctx, params: p.CommandExecWriteParams) -> dict[str, Any]:
 async def terminate(ctx: Ctx, params: p.ProcessIdParams) -> dict[str, Any]:
     running = _running(ctx, params.process_id)
     running.terminated = True
+    proc = await running.spawned
     with contextlib.suppress(ProcessLookupError):
-        running.proc.terminate()  # the sandbox launcher relays it to the command and reaps the rest
+        proc.terminate()  # the sandbox launcher relays it to the command and reaps the rest
     return {}
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.transcript import Transcript, diff, normalise
+from harness.transcript import Normaliser, Transcript, diff, normalise
 
 DATA = Path(__file__).parent / "data"
 T1, T2 = "019a0b5d-a845-7661-b33a-7efe9d2cb39a", "019a0b5d-ffff-7661-b33a-7efe9d2cb39a"
@@ -75,3 +75,11 @@ def test_bad_transcript_lines_name_the_line() -> None:
         Transcript.parse('C->S {"id": 1}\nxx {}', "golden")
     with pytest.raises(ValueError, match="golden:1: not JSON"):
         Transcript.parse("S->C {oops", "golden")
+
+
+@pytest.mark.parametrize("anchor", ["tmp/x/ws/", "x/ws/", ""])
+def test_turn_diff_paths_read_the_same_wherever_the_repository_root_is(anchor: str) -> None:
+    diff = f"diff --git a/{anchor}a.txt b/{anchor}a.txt\n--- a/{anchor}a.txt\n+++ b/{anchor}a.txt\n"
+    message = {"method": "turn/diff/updated", "params": {"diff": diff}}
+    out = Normaliser({"/tmp/x/ws": "<CWD>"}).value(message, None)
+    assert out["params"]["diff"] == "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from server.agent.turndiff import TurnDiff
+from server.agent.turndiff import TurnDiff, repo_root
 
 
 def test_update_matches_git_and_untouched_or_restored_files_are_left_out(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
-    ws.mkdir()
+    (ws / ".git").mkdir(parents=True)  # paths are anchored at the repository root
     (ws / "a.txt").write_text("one\ntwo\nthree\n")
     (ws / "same.txt").write_text("x\n")
     diff = TurnDiff(ws)
@@ -26,7 +26,7 @@ def test_update_matches_git_and_untouched_or_restored_files_are_left_out(tmp_pat
 
 def test_executables_deletions_and_paths_outside_the_workspace(tmp_path: Path) -> None:
     ws, outside = tmp_path / "ws", tmp_path / "elsewhere.sh"
-    ws.mkdir()
+    (ws / ".git").mkdir(parents=True)
     (ws / "old.txt").write_text("bye\n")
     diff = TurnDiff(ws)
     diff.touch(ws / "old.txt", outside)
@@ -37,3 +37,10 @@ def test_executables_deletions_and_paths_outside_the_workspace(tmp_path: Path) -
     assert f"diff --git a/{outside} b/{outside}\nnew file mode 100755\n" in text
     assert "diff --git a/old.txt b/old.txt\ndeleted file mode 100644\n" in text
     assert "--- a/old.txt\n+++ /dev/null\n@@ -1 +0,0 @@\n-bye\n" in text
+
+
+def test_paths_are_anchored_at_the_nearest_git_entry(tmp_path: Path) -> None:
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "sub").mkdir()
+    assert repo_root(tmp_path / "repo" / "sub") == tmp_path / "repo"
+    assert repo_root(tmp_path / "repo") == tmp_path / "repo"

@@ -6,6 +6,7 @@ docs/differential.md) are left out of the comparison.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -37,7 +38,9 @@ def shape(message: dict[str, Any]) -> str | None:
     if method == "turn/completed":
         return f"{method}:{params['turn']['status']}"
     if method == "turn/diff/updated":
-        return f"{method}:{params['diff']}"  # git-format text with blob ids: equal byte for byte
+        # Git-format text with blob ids, equal byte for byte once paths are cut to the workspace: both servers
+        # anchor them at the nearest `.git` (codex's sandbox can leave an empty /tmp/.git behind).
+        return f"{method}:{re.sub(r'(?<=[ab]/)[^ ]*?/ws/', '', params['diff'])}"
     if method == "thread/status/changed":
         return f"{method}:{params['status']['type']}:{','.join(params['status'].get('activeFlags', []))}"
     return str(method)
