@@ -238,6 +238,7 @@ class _Announce:
     item: items.Item
     done: bool = False
     streaming: bool = False
+    seen_output: bool = False
 
     def __call__(self) -> None:
         if not self.done:
@@ -249,7 +250,10 @@ class _Announce:
         self()
 
     def delta(self, data: bytes) -> None:
-        if self.streaming:
+        # The first chunk never streams (codex shows it only in aggregatedOutput), whatever the timing, so
+        # a one-chunk command reads the same on a loaded machine.
+        first, self.seen_output = not self.seen_output, True
+        if self.streaming and not first:
             delta = data.decode("utf-8", errors="replace")
             self.call.thread.notify(
                 "item/commandExecution/outputDelta", self.call.state.ids(itemId=self.call.call_id, delta=delta)
