@@ -79,7 +79,7 @@ async def responses(request: web.Request) -> web.StreamResponse:
         return openai_error(400, problem, param=_missing_param(problem))
     if state.cassette is not None:
         return await _replay(request, state, body, raw)
-    taken = state.script.take(last_user_text(body))
+    taken = state.script.take(last_user_text(body) if state.script.matchers else "")
     if taken is None:
         return _exhausted(request, state, body)
     index, step = taken

@@ -204,10 +204,15 @@ class Script:
     loop: bool = False
     cursor: int = 0
     used: set[int] = field(default_factory=set)  # `match` steps already taken
+    matchers: list[int] = field(default_factory=list)  # indices of `match` steps, so plain scripts skip routing
+
+    def __post_init__(self) -> None:
+        self.matchers = [i for i, step in enumerate(self.steps) if step.match is not None]
 
     def take(self, user_text: str = "") -> tuple[int, Step] | None:
-        for index, step in enumerate(self.steps):
-            if step.match is not None and index not in self.used and re.search(step.match, user_text):
+        for index in self.matchers:
+            step = self.steps[index]
+            if index not in self.used and re.search(step.match or "", user_text):
                 if not self.loop:
                     self.used.add(index)
                 return index, step
@@ -225,7 +230,7 @@ class Script:
     def pending(self) -> list[int]:
         """Indices of steps no request has taken yet."""
         ordered = [i for i in range(self.cursor, len(self.steps)) if self.steps[i].match is None]
-        matched = [i for i, s in enumerate(self.steps) if s.match is not None and i not in self.used]
+        matched = [i for i in self.matchers if i not in self.used]
         return sorted(ordered + matched)
 
     @property
@@ -234,9 +239,11 @@ class Script:
 
     def append(self, steps: list[Step]) -> None:
         self.steps.extend(steps)
+        self.__post_init__()
 
     def replace(self, steps: list[Step], loop: bool | None = None) -> None:
         self.steps, self.cursor, self.used = list(steps), 0, set()
+        self.__post_init__()
         if loop is not None:
             self.loop = loop
 

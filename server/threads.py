@@ -88,6 +88,7 @@ class ThreadRuntime:
     active: ActiveTurn | None = None
     subscribers: set[Connection] = field(default_factory=set)
     session_approvals: set[str] = field(default_factory=set)
+    approved_prefixes: set[tuple[str, ...]] = field(default_factory=set)  # acceptWithExecpolicyAmendment
     exec: ExecManager = field(default_factory=ExecManager)
     writer: RolloutWriter | None = None
     updated_at: int = 0

@@ -17,8 +17,13 @@ _SPLIT = re.compile(r"\s*(?:&&|\|\||;|\|)\s*")
 _NOISE = frozenset({"cd", "echo", "wc", "true", "sort", "uniq", "xargs"})
 
 
+def simple_commands(command: str) -> list[str]:
+    """The simple commands of a compound one, split at `&&`, `||`, `;` and `|`."""
+    return [p for p in _SPLIT.split(command.strip()) if p]
+
+
 def command_actions(command: str, cwd: str | None = None) -> list[Action]:
-    parts = [p for p in _SPLIT.split(command.strip()) if p]
+    parts = simple_commands(command)
     if any(op in command for op in ("`", "$(", ">", "<")) or not parts:
         return [_unknown(command)]
     actions: list[Action] = []

@@ -17,13 +17,13 @@ class ModelError(Exception):
         """What a stream-retry notice carries, whatever the failure (as codex 0.163 reports it)."""
         return {"responseStreamDisconnected": {"httpStatusCode": self.status}}
 
-    def turn_error(self, details: str | None = None) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "codexErrorInfo": self.info,
-            "additionalDetails": details,
-            "misalignment": None,
-        }
+    def turn_error(self) -> dict[str, Any]:
+        return turn_error(self.message, self.info)
+
+
+def turn_error(message: str, info: Any = "other", details: str | None = None) -> dict[str, Any]:
+    """A wire TurnError (0.163 always carries `misalignment`, null outside misalignment blocks)."""
+    return {"message": message, "codexErrorInfo": info, "additionalDetails": details, "misalignment": None}
 
 
 class TurnInterrupted(Exception):

@@ -22,7 +22,7 @@ from server.tools.specs import ToolChoice, tools_for
 
 from . import items
 from .approvals import Asker
-from .errors import BlockingRequestError, ModelError, TurnInterrupted
+from .errors import BlockingRequestError, ModelError, TurnInterrupted, turn_error
 from .request import RequestInputs, build_body, build_headers, initial_context
 from .toolcalls import run_call
 from .turn import Turn, TurnState, Usage
@@ -114,10 +114,6 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
         _fail(thread, record, state, turn_error(f"internal error: {exc}"), started)
 
 
-def turn_error(message: str, info: Any = "other") -> dict[str, Any]:
-    return {"message": message, "codexErrorInfo": info, "additionalDetails": None, "misalignment": None}
-
-
 async def _drive(
     server: ServerState, thread: ThreadRuntime, state: TurnState, inputs: list[dict[str, Any]], opts: TurnOptions
 ) -> None:
@@ -154,12 +150,7 @@ def _model_stream(
     tools = tools_for(choice) + [_dynamic_spec(t) for t in s.dynamic_tools]
 
     def on_retry(attempt: int, limit: int, error: ModelError) -> None:
-        err = {
-            "message": f"Reconnecting... {attempt}/{limit}",
-            "codexErrorInfo": error.retry_info,
-            "additionalDetails": error.message,
-            "misalignment": None,
-        }
+        err = turn_error(f"Reconnecting... {attempt}/{limit}", error.retry_info, error.message)
         thread.notify("error", {"error": err, "willRetry": True, "threadId": thread.id, "turnId": state.turn_id})
 
     def stream(history: list[dict[str, Any]]) -> Any:

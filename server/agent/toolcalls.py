@@ -11,7 +11,6 @@ import asyncio
 import base64
 import json
 import mimetypes
-import re
 import shlex
 import sys
 import time
@@ -28,8 +27,9 @@ from server.tools.exec import ExecResult
 
 from . import items
 from .approvals import Asker, Decision, policy_name
-from .commandparse import command_actions
+from .commandparse import command_actions, simple_commands
 from .errors import BlockingRequestError, TurnInterrupted
+from .jsonerrors import serde_json_message
 from .turn import TurnState
 from .turndiff import TurnDiff
 
@@ -86,57 +86,6 @@ async def run_call(raw: dict[str, Any], state: TurnState, thread: ThreadRuntime,
     return {"type": kind, "id": f"{prefix}_{new_id()}", "call_id": call.call_id, "output": output}
 
 
-# What serde_json says where Python's json module words it differently (the model reads this text).
-_SERDE_WORDING = (
-    ("Expecting property name enclosed in double quotes", "key must be a string"),
-    ("Expecting value", "expected value"),
-    ("Extra data", "trailing characters"),
-    ("Expecting ':' delimiter", "expected `:`"),
-    ("Invalid control character at", "control character (\\u0000-\\u001F) found while parsing a string"),
-)
-
-
-def serde_json_message(exc: json.JSONDecodeError) -> str:
-    doc = exc.doc
-    if exc.pos >= len(doc.rstrip()) or exc.msg.startswith("Unterminated string"):
-        line = doc.count("\n") + 1
-        column = len(doc) - (doc.rfind("\n") + 1)
-        return f"EOF while parsing {_eof_what(exc)} at line {line} column {column}"
-    what = next((serde for py, serde in _SERDE_WORDING if exc.msg.startswith(py)), exc.msg)
-    if exc.msg.startswith("Expecting ',' delimiter"):
-        what = "expected `,` or `}`" if _innermost_open(doc[: exc.pos]) == "{" else "expected `,` or `]`"
-    return f"{what} at line {exc.lineno} column {exc.colno}"
-
-
-def _eof_what(exc: json.JSONDecodeError) -> str:
-    if exc.msg.startswith("Unterminated string"):
-        return "a string"
-    if exc.msg.startswith(("Expecting value", "Expecting property name")) or not exc.doc.strip():
-        return "a value" if exc.msg.startswith("Expecting value") or not exc.doc.strip() else "an object"
-    return "an object" if _innermost_open(exc.doc) == "{" else "a list"
-
-
-def _innermost_open(text: str) -> str:
-    """The bracket still open at the end of `text` (strings skipped roughly: good enough for a message)."""
-    stack: list[str] = []
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "{[":
-            stack.append(ch)
-        elif ch in "}]" and stack:
-            stack.pop()
-    return stack[-1] if stack else ""
-
-
 # --- shell ---------------------------------------------------------------------------------------
 
 
@@ -151,7 +100,8 @@ async def _approve_command(call: Call, argv: list[str], command: str, escalate: 
     As in 0.163, `untrusted` asks about every command (even `ls`); an approved prefix is not asked again."""
     amendment = _amendment(command)
     needs = escalate or call.policy == "untrusted"
-    if not needs or command in call.thread.session_approvals or _allowed_prefix(call, amendment):
+    approved = any(tuple(amendment[: len(p)]) == p for p in call.thread.approved_prefixes)
+    if not needs or command in call.thread.session_approvals or approved:
         return None
     call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
     call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
@@ -161,34 +111,22 @@ async def _approve_command(call: Call, argv: list[str], command: str, escalate: 
               "commandActions": command_actions(command, str(cwd)), "proposedExecpolicyAmendment": amendment,
               "availableDecisions": ["accept", {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}},
                                      "cancel"]}  # fmt: skip
-    answer = await call.asker.decide_with_answer("item/commandExecution/requestApproval", params)
-    decision, raw = answer
+    decision, raw = await call.asker.decide_with_answer("item/commandExecution/requestApproval", params)
     if decision is Decision.ACCEPT_FOR_SESSION:
         call.thread.session_approvals.add(command)
     elif isinstance(raw, dict) and "acceptWithExecpolicyAmendment" in raw:
         prefix = (raw["acceptWithExecpolicyAmendment"] or {}).get("execpolicy_amendment") or amendment
-        call.thread.session_approvals.add(_PREFIX + shlex.join(str(w) for w in prefix))
+        call.thread.approved_prefixes.add(tuple(str(w) for w in prefix))
     return decision
-
-
-_PREFIX = "prefix:"  # session_approvals entries that allow every command starting with these words
 
 
 def _amendment(command: str) -> list[str]:
     """The prefix rule codex proposes: the words of the command's first simple command."""
-    first = re.split(r"\s*(?:&&|\|\||;|\|)\s*", command.strip(), maxsplit=1)[0]
+    first = next(iter(simple_commands(command)), "")
     try:
         return shlex.split(first)
     except ValueError:
         return first.split()
-
-
-def _allowed_prefix(call: Call, words: list[str]) -> bool:
-    return any(
-        entry.startswith(_PREFIX) and words[: len(prefix)] == prefix
-        for entry in call.thread.session_approvals
-        for prefix in [shlex.split(entry[len(_PREFIX) :])]
-    )
 
 
 async def _run_command(
@@ -313,9 +251,12 @@ async def exec_command(call: Call) -> Output:
         return await manager.start(argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink)
 
     result, refusal = await _run_command(call, command, args, run)
-    return (
-        refusal if result is None else result.for_model(args.get("max_output_tokens") or call.state.output_token_limit)
-    )
+    return refusal if result is None else _for_model(call, result)
+
+
+def _for_model(call: Call, result: ExecResult) -> str:
+    """What the model reads: cut to its own max_output_tokens, else the model's truncation policy."""
+    return result.for_model(call.args().get("max_output_tokens") or call.state.output_token_limit)
 
 
 async def write_stdin(call: Call) -> Output:
@@ -327,7 +268,7 @@ async def write_stdin(call: Call) -> Output:
         result = await call.thread.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
     except KeyError as exc:
         return str(exc.args[0])
-    return result.for_model(args.get("max_output_tokens") or call.state.output_token_limit)
+    return _for_model(call, result)
 
 
 # --- apply_patch -----------------------------------------------------------------------------------

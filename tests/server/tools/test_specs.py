@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from server.agent.toolcalls import serde_json_message
+from server.agent.jsonerrors import serde_json_message
 from server.tools.specs import ToolChoice, tools_for
 
 CODEX_REQUEST = Path(__file__).parents[2] / "mockprovider" / "data" / "codex-0.163-first-request.json"
