@@ -96,7 +96,6 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
     thread.set_status({"type": "active", "activeFlags": []})
     record.started_at = int(time.time())
     thread.notify("turn/started", {"threadId": thread.id, "turn": record.wire("notLoaded")})
-    thread.record("turn_started", {"turn_id": record.id, "started_at": record.started_at})
     try:
         await _drive(server, thread, state, inputs, opts)
         _finish(thread, record, state, "completed", None, started)
@@ -223,6 +222,8 @@ class _Wire:
 
 
 def begin(thread: ThreadRuntime) -> ActiveTurn:
-    record = TurnRecord(new_id())
+    """Install a new active turn, on disk before the client hears its id (turn/start answers with it)."""
+    record = TurnRecord(new_id())  # startedAt stays null in the turn/start answer, as codex sends it
+    thread.record("turn_started", {"turn_id": record.id, "started_at": int(time.time())})
     thread.active = ActiveTurn(record)
     return thread.active
