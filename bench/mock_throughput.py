@@ -61,6 +61,8 @@ def ours(tmp: Path, speed: float, step: dict[str, object], workers: int = 1) -> 
         str(speed),
         "--journal-max",
         "1",
+        "--workers",
+        str(workers),
     ]
     return argv, LISTENING
 

@@ -17,3 +17,9 @@ class IdFactory:
 
     def call_id(self) -> str:
         return f"call_{self._rng.getrandbits(96):024x}"
+
+    def new_bytes(self, prefix: bytes) -> bytes:
+        """`new` (or `call_id` for b"call") as bytes, for filling pre-rendered responses."""
+        if prefix == b"call":
+            return b"call_%024x" % self._rng.getrandbits(96)
+        return b"%s_%048x" % (prefix, self._rng.getrandbits(192))

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from yarl import URL
+
 # Header names whose values never leave the process (journal, admin API, logs).
 SECRET_HEADERS = frozenset(
     {"authorization", "api-key", "x-api-key", "openai-organization", "openai-project", "cookie", "set-cookie",
@@ -110,20 +112,48 @@ def _pairing_problems(items: list[Mapping[str, Any]]) -> list[str]:
     return problems
 
 
+# What the hot path keeps of a request; turned into a CapturedRequest when the journal is read.
+# (index, method, path, url, headers, body, raw body to parse when body is UNPARSED, status, step, elapsed_ms,
+# error, label)
+Capture = tuple[int, str, str, URL, Mapping[str, str], Any, bytes, int, "int | None", float, "str | None", "str | None"]
+UNPARSED = object()  # the body is parsed from the raw bytes only if someone reads the entry
+
+
+def _entry(capture: Capture) -> CapturedRequest:
+    index, method, path, url, headers, body, raw, status, step, elapsed_ms, error, label = capture
+    if body is UNPARSED:
+        body = json.loads(raw)
+    return CapturedRequest(index, method, path, dict(url.query), redact_headers(headers.items()), body, status, step,
+                           round(elapsed_ms, 3), error, label)  # fmt: skip
+
+
 @dataclass(slots=True)
 class Journal:
-    """Append-only list of captured requests, with an event so waiters need not poll."""
+    """Append-only list of captured requests, with an event so waiters need not poll.
 
-    entries: list[CapturedRequest] = field(default_factory=list)
+    Requests are captured as plain tuples (redaction, query parsing and JSON decoding wait until the entries
+    are read), which keeps journaling off the mock's hot path under load.
+    """
+
     max_entries: int = 0  # 0 = keep everything; load tests bound it so memory stays flat
     total: int = 0  # requests seen, including entries dropped by max_entries
+    _items: list[CapturedRequest | Capture] = field(default_factory=list)
     _changed: asyncio.Condition | None = None
 
-    def add(self, entry: CapturedRequest) -> None:
+    @property
+    def entries(self) -> list[CapturedRequest]:
+        items = self._items
+        for i, item in enumerate(items):
+            if not isinstance(item, CapturedRequest):
+                items[i] = _entry(item)
+        return items  # type: ignore[return-value]  # every item is an entry now
+
+    def add(self, entry: CapturedRequest | Capture) -> None:
         self.total += 1
-        self.entries.append(entry)
-        if self.max_entries and len(self.entries) > self.max_entries:
-            del self.entries[: len(self.entries) - self.max_entries]
+        items = self._items
+        items.append(entry)
+        if self.max_entries and len(items) > self.max_entries:
+            del items[: len(items) - self.max_entries]
         if self._changed is not None:
             asyncio.get_running_loop().create_task(self._notify())
 
@@ -141,7 +171,7 @@ class Journal:
         return list(self.entries)
 
     def clear(self) -> None:
-        self.entries.clear()
+        self._items.clear()
 
     def dump(self) -> str:
         return json.dumps([e.to_json() for e in self.entries], indent=2)

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+
+Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+# An app may set this to wrap the server's request handler: a hot endpoint can then skip the router.
+FAST_PATH: web.AppKey[Callable[[Handler], Handler]] = web.AppKey("reelkit_fast_path")
 
 
 async def start_site(app: web.Application, host: str, port: int, reuse_port: bool = False) -> tuple[web.AppRunner, int]:
@@ -14,6 +19,9 @@ async def start_site(app: web.Application, host: str, port: int, reuse_port: boo
     # outlives its client; the short shutdown timeout keeps stop() prompt with streams in flight.
     runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True, shutdown_timeout=2.0)
     await runner.setup()
+    wrap = app.get(FAST_PATH)
+    if wrap is not None and runner.server is not None:
+        runner.server.request_handler = wrap(runner.server.request_handler)
     await web.TCPSite(runner, host, port, reuse_address=True, reuse_port=reuse_port or None).start()
     return runner, runner.addresses[0][1]
 

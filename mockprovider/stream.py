@@ -13,7 +13,7 @@ from .plan import Chunk, Plan
 log = logging.getLogger("mockprovider")
 
 
-async def send_plan(request: web.Request, plan: Plan, speed: float) -> web.StreamResponse:
+async def send_plan(request: web.BaseRequest, plan: Plan, speed: float) -> web.StreamResponse:
     if plan.ending == "reset":
         _drop(request)
         return web.Response(status=499)  # never written: the transport is gone
@@ -61,7 +61,7 @@ def _batches(chunks: list[Chunk], speed: float, keep_splits: bool) -> Iterator[l
         yield batch
 
 
-def _drop(request: web.Request) -> None:
+def _drop(request: web.BaseRequest) -> None:
     # Closing the transport without the terminating chunk is what a dropped upstream looks like.
     if request.transport is not None:
         request.transport.abort()

@@ -2,8 +2,8 @@
 
 Rendering a realistic stream (about 40 events, the Response object repeated three times) costs far
 more than sending it. At speed 0 a step renders once per distinct request shape into a template whose
-ids and timestamp are placeholders; each request only joins the template's segments around fresh
-values, so every response still carries its own `resp_`/`msg_`/... ids.
+ids and timestamp are placeholders; each request only formats fresh values into it (one bytes % over
+the whole body), so every response still carries its own `resp_`/`msg_`/... ids.
 """
 
 from __future__ import annotations
@@ -11,29 +11,35 @@ from __future__ import annotations
 import json
 import operator
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from .ids import IdFactory
-from .plan import Chunk, Plan
 from .render import RequestContext, render
 from .script import Step
 
-_TOKEN = re.compile(rb'(?:[a-z]+_)?@@(\d+)@@|(?<="created_at":)1111111111')
-_CREATED = b"1111111111"  # the placeholder created_at, replaced by the current time
-
 
 class _PlaceholderIds(IdFactory):
-    """Ids that are recognisable tokens, so a rendered stream can be re-filled per request."""
+    """Ids that are recognisable tokens, so a rendered stream can be re-filled per request.
+
+    Tokens carry a fresh random nonce, as does the placeholder created_at: scripted text or an echoed
+    request field that happens to look like a token is left alone.
+    """
 
     def __init__(self) -> None:
         super().__init__(0)
         self.prefixes: list[str] = []
+        self.nonce = secrets.token_hex(8)
+        self.created_at = secrets.randbelow(9 * 10**15) + 10**15  # 16 digits: never a real timestamp
+        self.token = re.compile(
+            rb"(?:[a-z]+_)?@@%s:(\d+)@@|(?<=\"created_at\":)%d\b" % (self.nonce.encode(), self.created_at)
+        )
 
     def new(self, prefix: str) -> str:
         self.prefixes.append(prefix)
-        return f"{prefix}_@@{len(self.prefixes) - 1}@@"
+        return f"{prefix}_@@{self.nonce}:{len(self.prefixes) - 1}@@"
 
     def call_id(self) -> str:
         return self.new("call")
@@ -41,27 +47,29 @@ class _PlaceholderIds(IdFactory):
 
 @dataclass(frozen=True, slots=True)
 class Template:
+    step: Step  # held so the step's id() (part of the cache key) cannot be reused while this lives
     status: int
-    headers: dict[str, str]
-    parts: list[bytes]  # literal bytes between slots
-    slots: list[int]  # which placeholder fills each gap (-1: created_at)
-    prefixes: list[str]
+    headers: dict[str, str]  # constant headers; the request id goes under `id_header`
+    id_header: str | None
+    body: bytes  # the rendered body as a %-format: every placeholder is a %s, literal % doubled
+    slots: list[int]  # which fresh value fills each %s, in order (-1, the last: created_at)
+    prefixes: list[bytes]  # the id prefix of each fresh value
     _pick: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # The body is parts and fresh values interleaved; one C-level itemgetter over [parts..., values...,
-        # created_at] assembles it (a 40-event stream has about 44 slots).
-        order = [0]
-        for i, slot in enumerate(self.slots, start=1):
-            order += (len(self.parts) + (slot if slot >= 0 else len(self.prefixes)), i)
-        object.__setattr__(self, "_pick", operator.itemgetter(*order) if len(order) > 1 else None)
+        # One C-level itemgetter orders [fresh ids..., created_at] into the format's arguments (a 40-event
+        # stream has about 44 slots but only 3 distinct values); bytes % then builds the body in one pass.
+        pick = operator.itemgetter(*self.slots) if self.slots else lambda _values: ()
+        object.__setattr__(self, "_pick", pick)
 
-    def fill(self, ids: IdFactory) -> Plan:
-        values = [ids.new(p) if p != "call" else ids.call_id() for p in self.prefixes]
-        table = [*self.parts, *(v.encode() for v in values), str(int(time.time())).encode()]
-        body = b"".join(self._pick(table)) if self._pick is not None else self.parts[0]
-        headers = {k: (values[int(v[2:-2])] if v.startswith("@@") else v) for k, v in self.headers.items()}
-        return Plan(self.status, headers, [Chunk(body)])
+    def fill(self, ids: IdFactory) -> tuple[bytes, dict[str, str]]:
+        """The body and headers with fresh ids and the current time (the hot path of instant replay)."""
+        values = [ids.new_bytes(p) for p in self.prefixes]
+        values.append(b"%d" % time.time())
+        body = self.body % self._pick(values)
+        if self.id_header is None:
+            return body, self.headers
+        return body, {**self.headers, self.id_header: values[0].decode()}
 
 
 def cacheable(step: Step) -> bool:
@@ -75,19 +83,31 @@ def cacheable(step: Step) -> bool:
 class TemplateCache:
     _templates: dict[tuple[int, str], Template] = field(default_factory=dict)
     _by_raw: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # repeated identical bodies skip _shape
+    _cacheable: dict[int, tuple[Step, bool]] = field(default_factory=dict)
 
     def clear(self) -> None:
         self._templates.clear()
         self._by_raw.clear()
+        self._cacheable.clear()
 
-    def plan(self, step: Step, ctx: RequestContext, ids: IdFactory, raw: bytes) -> Plan:
-        template = self._by_raw.get((id(step), raw))
+    def cacheable(self, step: Step) -> bool:
+        known = self._cacheable.get(id(step))
+        if known is None:
+            known = self._cacheable[id(step)] = (step, cacheable(step))  # the step is held: its id stays its own
+        return known[1]
+
+    def get(self, step: Step, raw: bytes) -> Template | None:
+        """The template for a body seen before with this step (load tests send one body thousands of times)."""
+        return self._by_raw.get((id(step), raw))
+
+    def build(self, step: Step, ctx: RequestContext, raw: bytes) -> Template:
+        key = (id(step), _shape(ctx))
+        template = self._templates.get(key)
         if template is None:
-            key = (id(step), _shape(ctx))
-            template = self._templates.get(key) or self._templates.setdefault(key, _build(step, ctx))
-            if len(raw) <= 4096 and len(self._by_raw) < 1024:  # bounded: only small, repeated load-test bodies
-                self._by_raw[(id(step), raw)] = template
-        return template.fill(ids)
+            template = self._templates[key] = _build(step, ctx)
+        if len(raw) <= 4096 and len(self._by_raw) < 1024:  # bounded: only small, repeated load-test bodies
+            self._by_raw[(id(step), raw)] = template
+        return template
 
 
 def _shape(ctx: RequestContext) -> str:
@@ -98,14 +118,18 @@ def _shape(ctx: RequestContext) -> str:
 
 def _build(step: Step, ctx: RequestContext) -> Template:
     ids = _PlaceholderIds()
-    probe = RequestContext(ctx.body, ctx.body_size, ctx.stream, ctx.chunk_size, ids, created_at=int(_CREATED))
+    probe = RequestContext(ctx.body, ctx.body_size, ctx.stream, ctx.chunk_size, ids, created_at=ids.created_at)
     plan = render(step, probe)
     body = plan.body
     parts, slots, last = [], [], 0
-    for match in _TOKEN.finditer(body):
-        parts.append(body[last : match.start()])
+    for match in ids.token.finditer(body):
+        parts.append(body[last : match.start()].replace(b"%", b"%%"))
         slots.append(int(match.group(1)) if match.group(1) is not None else -1)
         last = match.end()
-    parts.append(body[last:])
-    headers: dict[str, Any] = {k: (f"@@{v.split('@@')[1]}@@" if "@@" in v else v) for k, v in plan.headers.items()}
-    return Template(plan.status, headers, parts, slots, ids.prefixes)
+    parts.append(body[last:].replace(b"%", b"%%"))
+    # Only the request id header carries a placeholder, and it is always the first id minted.
+    id_header = next((k for k, v in plan.headers.items() if ids.nonce in v), None)
+    assert id_header is None or plan.headers[id_header] == f"req_@@{ids.nonce}:0@@", plan.headers
+    headers = {k: v for k, v in plan.headers.items() if k != id_header}
+    prefixes = [p.encode() for p in ids.prefixes]
+    return Template(step, plan.status, headers, id_header, b"%s".join(parts), slots, prefixes)

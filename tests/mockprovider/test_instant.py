@@ -1,0 +1,126 @@
+"""Instant replay (speed 0): pre-rendered templates, the lazy journal, and the router bypass for /v1/responses.
+
+The load-test path renders a step once and refills ids per request; these tests hold it to exactly what the
+ordinary renderer sends, request for request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+from multidict import CIMultiDict
+
+from mockprovider import MockProvider, decode_all
+
+from .conftest import body
+
+_IDS = re.compile(rb"(resp|msg|rs|fc|ctc|req|call)_[0-9a-f]{24,48}\b")
+_CREATED = re.compile(rb'"created_at":\d+')
+STEPS = [
+    {"text": "100% sure: %s %d %% @@0@@ {braces} \u00e9\u4e2d", "chunk_size": 7},
+    {"reasoning": "think %", "function_call": {"name": "f", "arguments": {"a": "%(x)s"}}},
+    {"custom_tool_call": {"name": "apply_patch", "input": "*** Begin Patch\n%\n*** End Patch"}},
+    {"output": [{"text": "a"}, {"function_call": {"name": "g", "arguments": "{}"}}], "usage": {"input_tokens": 5}},
+    {"text": '"created_at":1111111111 and resp_@@0@@', "id": "resp_scripted"},
+    {"failed": {"code": "rate_limit_exceeded", "message": "50% over"}},
+    {"incomplete": {"reason": "max_output_tokens"}, "text": "cut"},
+]
+
+
+def _normal(raw: bytes) -> bytes:
+    return _CREATED.sub(b'"created_at":0', _IDS.sub(lambda m: m.group(1) + b"_ID", raw))
+
+
+async def _post(http: aiohttp.ClientSession, url: str, payload: object) -> tuple[int, CIMultiDict[str], bytes]:
+    async with http.post(f"{url}/responses?trace=1", json=payload) as resp:
+        return resp.status, CIMultiDict(resp.headers), await resp.read()
+
+
+async def test_templates_send_what_the_renderer_sends_with_fresh_ids(http: aiohttp.ClientSession) -> None:
+    request = body(instructions="be brief", tools=[{"type": "function", "name": "f"}], metadata={"created_at": 1})
+    async with MockProvider(STEPS, speed=0, loop_script=True) as instant, MockProvider(STEPS, speed=1000) as rendered:
+        first = [await _post(http, instant.url, request) for _ in STEPS]
+        again = [await _post(http, instant.url, request) for _ in STEPS]  # the same templates, refilled
+        plain = [await _post(http, rendered.url, request) for _ in STEPS]
+    for (status1, headers1, raw1), (status2, headers2, raw2), (status3, _, raw3) in zip(
+        first, again, plain, strict=True
+    ):
+        assert status1 == status2 == status3 == 200
+        assert _normal(raw1) == _normal(raw2) == _normal(raw3)
+        ids1, ids2 = ({m.group(0) for m in _IDS.finditer(raw)} for raw in (raw1, raw2))
+        assert ids1
+        assert not ids1 & ids2
+        assert headers1["x-request-id"] != headers2["x-request-id"]
+        assert re.fullmatch(r"req_[0-9a-f]{48}", headers1["x-request-id"])
+    text = "".join(
+        e.json().get("delta", "") for e in decode_all(first[0][2]) if e.event == "response.output_text.delta"
+    )
+    assert text == STEPS[0]["text"]
+
+
+async def test_ids_within_one_response_agree(http: aiohttp.ClientSession) -> None:
+    async with MockProvider([{"text": "hello there"}], speed=0, loop_script=True) as mock:
+        for _ in range(3):
+            _, _, raw = await _post(http, mock.url, body())
+            events = [e.json() for e in decode_all(raw)]
+            response_ids = {e["response"]["id"] for e in events if "response" in e}
+            item_ids = {e["item_id"] for e in events if "item_id" in e} | {
+                e["item"]["id"] for e in events if "item" in e
+            }
+            assert (len(response_ids), len(item_ids)) == (1, 1)
+            assert events[-1]["response"]["output"][0]["id"] in item_ids
+
+
+async def test_a_replaced_script_never_answers_from_an_old_template(http: aiohttp.ClientSession) -> None:
+    async with MockProvider([{"text": "old"}], speed=0, loop_script=True) as mock:
+        for word in ("old", "new", "newer"):
+            if word != "old":
+                async with http.post(f"{mock.origin}/__admin/script", json={"responses": [{"text": word}]}) as resp:
+                    assert resp.status == 200
+            _, _, raw = await _post(http, mock.url, body())
+            assert decode_all(raw)[-1].json()["response"]["output"][0]["content"][0]["text"] == word
+
+
+async def test_journal_entries_are_built_when_read(http: aiohttp.ClientSession) -> None:
+    secret = {"Authorization": "Bearer sk-planted-777"}
+    async with MockProvider([{"text": "x"}], speed=0, loop_script=True, journal_max=3) as mock:
+        for n in range(5):
+            async with http.post(f"{mock.url}/responses?n={n}", json=body(), headers=secret) as resp:
+                await resp.read()
+        entries = mock.requests
+    assert [e.index for e in entries] == [2, 3, 4]
+    assert [e.query for e in entries] == [{"n": "2"}, {"n": "3"}, {"n": "4"}]
+    assert all(e.body == body() for e in entries)
+    assert entries[0].body is not entries[1].body  # identical requests still get their own copy
+    assert {e.headers["authorization"] for e in entries} == {"Bearer <redacted>"}
+    assert "sk-planted-777" not in json.dumps([e.to_json() for e in entries])
+    assert all(e.elapsed_ms == round(e.elapsed_ms, 3) for e in entries)
+    assert entries[0].elapsed_ms <= entries[1].elapsed_ms <= entries[2].elapsed_ms
+
+
+async def test_requests_the_fast_path_leaves_to_the_router(http: aiohttp.ClientSession) -> None:
+    async def trickle() -> AsyncIterator[bytes]:
+        raw = json.dumps(body()).encode()
+        for i in range(0, len(raw), 5):  # chunked upload: the body is not all there when the handler starts
+            yield raw[i : i + 5]
+
+    async with MockProvider([{"text": "one"}, {"text": "two"}, {"text": "three"}], speed=0) as mock:
+        async with http.post(f"{mock.url}/responses", json=body(), expect100=True) as resp:
+            first = (resp.status, await resp.read())
+        async with http.post(f"{mock.origin}/responses", data=trickle(), headers={"Content-Type": "json"}) as resp:
+            second = (resp.status, await resp.read())
+        async with http.post(f"{mock.url}/responses", data=b'{"input": "hi"}') as resp:
+            third = (resp.status, await resp.json())
+        async with http.get(f"{mock.url}/responses") as resp:
+            fourth = resp.status
+        _, _, last = await _post(http, mock.url, body())
+    assert [first[0], second[0], third[0], fourth] == [200, 200, 400, 404]
+    texts = [decode_all(raw)[-1].json()["response"]["output"][0]["content"][0]["text"] for raw in (first[1], second[1])]
+    assert texts == ["one", "two"]
+    assert third[1]["error"]["param"] == "model"
+    assert decode_all(last)[-1].json()["response"]["output"][0]["content"][0]["text"] == "three"
+    assert [r.status for r in mock.requests] == [200, 200, 400, 404, 200]
+    assert [r.path for r in mock.requests][:2] == ["/v1/responses", "/responses"]
