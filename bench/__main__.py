@@ -17,7 +17,8 @@ from server.fsutil import atomic_write
 from . import appserver, harness_overhead, mock_throughput, suite_time
 
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str], list[str]]] = [
-    ("Mock provider vs aimock (`bench/mock_throughput.py`)", mock_throughput.main, [], ["--seconds", "2"]),
+    ("Mock provider vs aimock (`bench/mock_throughput.py`)", mock_throughput.main, [],
+     ["--seconds", "2", "--rounds", "1"]),
     ("App-server vs the real `codex app-server` (`bench/appserver.py`)", appserver.main, [],
      ["--turns", "5", "--concurrent", "10"]),
     ("Harness record/replay overhead (`bench/harness_overhead.py`)", harness_overhead.main, [], ["--runs", "2"]),

@@ -89,28 +89,48 @@ def accuracy(argv: list[str], ready: re.Pattern[str]) -> dict[str, float]:
     return {"mean": statistics.mean(errors), "p99": errors[int(len(errors) * 0.99) - 1], "max": errors[-1]}
 
 
+def rounds(runs: list[tuple[list[str], re.Pattern[str]]], seconds: int, count: int) -> list[list[dict[str, float]]]:
+    """Each system measured `count` times, alternating, so a drift of the machine hits all of them alike."""
+    results: list[list[dict[str, float]]] = [[] for _ in runs]
+    for _ in range(count):
+        for slot, run in zip(results, runs, strict=True):
+            slot.append(measure(*run, seconds))
+    return results
+
+
+def _median(results: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in results)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating measurements of each server")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        ours_tp = measure(*ours(tmp, 0, {"text": TEXT}), args.seconds)
-        ours_2w = measure(*ours(tmp, 0, {"text": TEXT}, workers=2), args.seconds)
-        aim_tp = measure(*aimock(tmp, 0), args.seconds)
+        step = {"text": TEXT}
+        runs = [ours(tmp, 0, step), aimock(tmp, 0), ours(tmp, 0, step, workers=2)]
+        ours_tp, aim_tp, ours_2w = rounds(runs, args.seconds, args.rounds)
         ours_acc = accuracy(*ours(tmp, 1, {"text": TEXT, "delay_ms": 10}))
         aim_acc = accuracy(*aimock(tmp, 10))
+    ratios = sorted(o["rps"] / a["rps"] for o, a in zip(ours_tp, aim_tp, strict=True))
+    rps, aim_rps = _median(ours_tp, "rps"), _median(aim_tp, "rps")
     print(f"Machine: {machine()}\n")
+    print(f"{args.rounds} alternating rounds of {args.seconds} s each; medians, and the ratio of each round.\n")
     print("| 40-event text stream, 16 connections (wrk) | reelkit (speed 0) | aimock | ratio |")
     print("|---|---|---|---|")
-    print(f"| events per response | {ours_tp['events']:.0f} | {aim_tp['events']:.0f} | |")
-    print(f"| streams/s | {ours_tp['rps']:.0f} | {aim_tp['rps']:.0f} | **{ours_tp['rps'] / aim_tp['rps']:.2f}x** |")
-    print(f"| p50 latency (ms) | {ours_tp['p50']:.2f} | {aim_tp['p50']:.2f} | {ours_tp['p50'] / aim_tp['p50']:.2f} |")
-    p99 = ours_tp["p99"] / aim_tp["p99"]
-    print(f"| p99 latency (ms) | {ours_tp['p99']:.2f} | {aim_tp['p99']:.2f} | {p99:.2f} |")
-    ratio_2w = ours_2w["rps"] / aim_tp["rps"]
-    print(f"| streams/s, `--workers 2` | {ours_2w['rps']:.0f} | {aim_tp['rps']:.0f} | **{ratio_2w:.2f}x** |")
-    print(f"| p50 / p99 latency (ms), `--workers 2` | {ours_2w['p50']:.2f} / {ours_2w['p99']:.2f} | | |")
+    print(f"| events per response | {ours_tp[0]['events']:.0f} | {aim_tp[0]['events']:.0f} | |")
+    print(f"| streams/s | {rps:.0f} | {aim_rps:.0f} | **{rps / aim_rps:.2f}x** |")
+    print(f"| ratio per round | | | {', '.join(f'{r:.2f}' for r in ratios)} |")
+    for key in ("p50", "p99"):
+        ours_ms, aim_ms = _median(ours_tp, key), _median(aim_tp, key)
+        print(f"| {key} latency (ms) | {ours_ms:.2f} | {aim_ms:.2f} | {ours_ms / aim_ms:.2f} |")
+    rps_2w = _median(ours_2w, "rps")
+    print(f"| streams/s, `--workers 2` | {rps_2w:.0f} | {aim_rps:.0f} | **{rps_2w / aim_rps:.2f}x** |")
+    print(
+        f"| p50 / p99 latency (ms), `--workers 2` | {_median(ours_2w, 'p50'):.2f} / {_median(ours_2w, 'p99'):.2f} | | |"
+    )
     print("\n| timed replay, 40 events 10 ms apart (10 streams) | reelkit (speed 1) | aimock (-l 10) |")
     print("|---|---|---|")
     for key in ("mean", "p99", "max"):
