@@ -64,7 +64,7 @@ class Template:
 
     def fill(self, ids: IdFactory) -> tuple[bytes, dict[str, str]]:
         """The body and headers with fresh ids and the current time (the hot path of instant replay)."""
-        values = [ids.new_bytes(p) for p in self.prefixes]
+        values = ids.many_bytes(self.prefixes)
         values.append(b"%d" % time.time())
         body = self.body % self._pick(values)
         if self.id_header is None:

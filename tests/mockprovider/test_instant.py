@@ -41,7 +41,8 @@ async def _post(http: aiohttp.ClientSession, url: str, payload: object) -> tuple
 
 async def test_templates_send_what_the_renderer_sends_with_fresh_ids(http: aiohttp.ClientSession) -> None:
     request = body(instructions="be brief", tools=[{"type": "function", "name": "f"}], metadata={"created_at": 1})
-    async with MockProvider(STEPS, speed=0, loop_script=True) as instant, MockProvider(STEPS, speed=1000) as rendered:
+    instant = MockProvider(STEPS, speed=0, loop_script=True, seed=3)
+    async with instant, MockProvider(STEPS, speed=1000, seed=3) as rendered:
         first = [await _post(http, instant.url, request) for _ in STEPS]
         again = [await _post(http, instant.url, request) for _ in STEPS]  # the same templates, refilled
         plain = [await _post(http, rendered.url, request) for _ in STEPS]
@@ -55,6 +56,8 @@ async def test_templates_send_what_the_renderer_sends_with_fresh_ids(http: aioht
         assert not ids1 & ids2
         assert headers1["x-request-id"] != headers2["x-request-id"]
         assert re.fullmatch(r"req_[0-9a-f]{48}", headers1["x-request-id"])
+    # Seeded, a template draws the same ids in the same order as the renderer: speed never changes them.
+    assert [_CREATED.sub(b"", raw) for _, _, raw in first] == [_CREATED.sub(b"", raw) for _, _, raw in plain]
     text = "".join(
         e.json().get("delta", "") for e in decode_all(first[0][2]) if e.event == "response.output_text.delta"
     )
