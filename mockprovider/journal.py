@@ -132,26 +132,30 @@ class Journal:
     """Append-only list of captured requests, with an event so waiters need not poll.
 
     Requests are captured as plain tuples (redaction, query parsing and JSON decoding wait until the entries
-    are read), which keeps journaling off the mock's hot path under load.
+    are read), which keeps journaling off the mock's hot path under load. Reading never changes the list of
+    captures, so a test thread may read while the server's thread appends (ThreadedMockProvider).
     """
 
     max_entries: int = 0  # 0 = keep everything; load tests bound it so memory stays flat
     total: int = 0  # requests seen, including entries dropped by max_entries
-    _items: list[CapturedRequest | Capture] = field(default_factory=list)
+    _items: list[Capture] = field(default_factory=list)
+    _built: dict[int, CapturedRequest] = field(default_factory=dict)  # entries already built, by index
     _changed: asyncio.Condition | None = None
 
     @property
     def entries(self) -> list[CapturedRequest]:
-        items = self._items
-        for i, item in enumerate(items):
-            if not isinstance(item, CapturedRequest):
-                items[i] = _entry(item)
-        return items  # type: ignore[return-value]  # every item is an entry now
+        """The journal as entries (a new list each time; each entry is built once)."""
+        captures = list(self._items)  # a snapshot: appends and trims may happen meanwhile
+        built = self._built
+        entries = [built.get(c[0]) or built.setdefault(c[0], _entry(c)) for c in captures]
+        if len(built) > 2 * len(entries) + 64:  # trimmed captures leave entries behind
+            self._built = {e.index: e for e in entries}
+        return entries
 
-    def add(self, entry: CapturedRequest | Capture) -> None:
+    def add(self, capture: Capture) -> None:
         self.total += 1
         items = self._items
-        items.append(entry)
+        items.append(capture)
         if self.max_entries and len(items) > self.max_entries:
             del items[: len(items) - self.max_entries]
         if self._changed is not None:
@@ -172,6 +176,7 @@ class Journal:
 
     def clear(self) -> None:
         self._items.clear()
+        self._built = {}
 
     def dump(self) -> str:
         return json.dumps([e.to_json() for e in self.entries], indent=2)

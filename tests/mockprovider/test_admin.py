@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
+import threading
 
 import aiohttp
 import openai
 import pytest
+from yarl import URL
 
 from mockprovider import MockProvider, ThreadedMockProvider, decode_all
+from mockprovider.journal import UNPARSED, Capture, Journal
 
 from .conftest import body
 
@@ -108,3 +113,37 @@ def test_threaded_provider_serves_the_sync_sdk() -> None:
         1,
         "Bearer <redacted>",
     )
+
+
+def test_journal_reads_from_another_thread_while_requests_arrive() -> None:
+    # ThreadedMockProvider's tests read the journal on their own thread while the server's thread appends.
+    journal = Journal(max_entries=7)
+    sent = 30_000
+
+    def capture(n: int) -> Capture:
+        raw = json.dumps(body(input=f"n{n}")).encode()
+        return (n, "POST", "/v1/responses", URL("/v1/responses"), {}, UNPARSED, raw, 200, 0, 0.0, None, None)
+
+    def append() -> None:
+        for n in range(sent):
+            journal.add(capture(n))
+
+    writer = threading.Thread(target=append)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so reads land between appends
+    try:
+        writer.start()
+        snapshots = []
+        while writer.is_alive():
+            snapshots.append(list(journal.entries))
+        writer.join()
+    finally:
+        sys.setswitchinterval(interval)
+    snapshots.append(list(journal.entries))
+    assert len(snapshots) > 10
+    for entries in snapshots:
+        indices = [e.index for e in entries]
+        assert indices == list(range(indices[0], indices[0] + len(indices)) if indices else [])
+        assert all(e.body["input"] == f"n{e.index}" for e in entries)
+        assert len(entries) <= 7
+    assert [e.index for e in snapshots[-1]] == list(range(sent - 7, sent))
