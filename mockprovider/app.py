@@ -49,7 +49,11 @@ class ProviderState:
         self, request: web.BaseRequest, body: Any, status: int, step: int | None, *, raw: bytes = b"",
         error: str | None = None, label: str | None = None,
     ) -> None:  # fmt: skip
-        """Journal a request; pass body=UNPARSED with `raw` to leave decoding until the entry is read."""
+        """Journal a request; pass body=UNPARSED with `raw` to leave decoding until the entry is read.
+
+        A valid body is always journaled that way: the parsed one may be shared by identical requests
+        (`valid_bodies`), and each entry must own its copy.
+        """
         elapsed_ms = (time.monotonic() - self.started) * 1000  # rounded when the entry is read
         self.journal.add((self.journal.total, request.method, request.path, request.rel_url, request.headers, body,
                           raw, status, step, elapsed_ms, error, label))  # fmt: skip
@@ -102,7 +106,7 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
         return await _replay(request, state, body, raw)
     taken = state.script.take(last_user_text(body) if state.script.matchers else "")
     if taken is None:
-        return _exhausted(request, state, body)
+        return _exhausted(request, state, raw)
     index, step = taken
     template = state.templates.get(step, raw)  # only instant-replay steps ever have one
     if template is None:
@@ -112,7 +116,6 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
         template = state.templates.build(step, ctx, raw)
     # Instant replay from a pre-rendered template: fresh ids, one write (the load-test path, kept lean).
     data, headers = template.fill(state.ids)
-    # The journal parses its own copy of the body if read: `body` is shared by identical requests.
     state.record(request, UNPARSED, template.status, index, raw=raw, label=step.label)
     return web.Response(status=template.status, headers=headers, body=data)
 
@@ -134,7 +137,7 @@ async def _render(
     request: web.BaseRequest, state: ProviderState, step: Step, index: int, body: dict[str, Any], raw: bytes
 ) -> web.StreamResponse:
     plan = render(step, RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids))
-    state.record(request, body, plan.status, index, label=step.label)
+    state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 
 
@@ -143,13 +146,13 @@ async def _replay(request: web.BaseRequest, state: ProviderState, body: Any, raw
     picked = state.cassette.pick(request.method, request.path, raw.decode("utf-8", errors="replace"))
     if isinstance(picked, str):
         log.warning("%s", picked)
-        state.record(request, body, 400, None, error=picked)
+        state.record(request, UNPARSED, 400, None, raw=raw, error=picked)
         # 400, not 500: a miss is a test failure to report at once, not an outage for the client to retry.
         return openai_error(400, picked, code="cassette_miss")
     index, step = picked
     ctx = RequestContext(body, len(raw), True, state.config.chunk_size, state.ids)
     plan = render(step, ctx)
-    state.record(request, body, plan.status, index, label=step.label)
+    state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 
 
@@ -173,14 +176,14 @@ def _missing_param(problem: str) -> str | None:
     return None
 
 
-def _exhausted(request: web.BaseRequest, state: ProviderState, body: Any) -> web.Response:
+def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes) -> web.Response:
     used = len(state.script.steps)
     message = (
         f"reelkit mock provider: no scripted response left for request #{state.journal.total + 1} "
         f"({request.method} {request.path}); the script had {used} step(s), all consumed"
     )
     log.warning("%s", message)
-    state.record(request, body, 500, None, error=message)
+    state.record(request, UNPARSED, 500, None, raw=raw, error=message)
     return openai_error(500, message, kind="server_error", code="mock_script_exhausted")
 
 

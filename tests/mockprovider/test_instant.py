@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator
 
 import aiohttp
+import pytest
 from multidict import CIMultiDict
 
 from mockprovider import MockProvider, decode_all
@@ -87,9 +88,10 @@ async def test_a_replaced_script_never_answers_from_an_old_template(http: aiohtt
             assert decode_all(raw)[-1].json()["response"]["output"][0]["content"][0]["text"] == word
 
 
-async def test_journal_entries_are_built_when_read(http: aiohttp.ClientSession) -> None:
+@pytest.mark.parametrize("speed", [0, 1000])
+async def test_journal_entries_are_built_when_read(http: aiohttp.ClientSession, speed: float) -> None:
     secret = {"Authorization": "Bearer sk-planted-777"}
-    async with MockProvider([{"text": "x"}], speed=0, loop_script=True, journal_max=3) as mock:
+    async with MockProvider([{"text": "x"}], speed=speed, loop_script=True, journal_max=3) as mock:
         for n in range(5):
             async with http.post(f"{mock.url}/responses?n={n}", json=body(), headers=secret) as resp:
                 await resp.read()
