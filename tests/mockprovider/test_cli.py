@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -51,3 +52,43 @@ async def test_a_bad_script_is_a_clear_error_not_a_traceback(tmp_path: Path) -> 
     assert (proc.returncode, stdout) == (1, b"")
     assert f"Error: {script}: responses[0]: txt: Extra inputs are not permitted" in stderr.decode()
     assert b"Traceback" not in stderr
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process went away while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def test_load_test_mode_two_workers_and_a_bounded_journal(tmp_path: Path) -> None:
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps({"responses": [{"text": "loaded"}], "loop": True}))
+    proc, origin = await start("--script", str(script), "--speed", "0", "--workers", "2", "--journal-max", "1")
+    workers = _children(proc.pid)
+    texts, journals = [], []
+    for _ in range(12):
+        async with aiohttp.ClientSession() as http:  # a new connection each time: SO_REUSEPORT spreads them
+            async with http.post(f"{origin}/v1/responses", json=body()) as resp:
+                texts.append(decode_all(await resp.read())[-1].json()["response"]["output"][0]["content"][0]["text"])
+            async with http.get(f"{origin}/__admin/requests") as resp:
+                journals.append(len((await resp.json())["requests"]))
+    proc.send_signal(signal.SIGTERM)
+    _, stderr = await asyncio.wait_for(proc.communicate(), 20)
+    assert texts == ["loaded"] * 12
+    assert set(journals) == {1}  # the same connection, so the same worker: its journal stays at one entry
+    assert (len(workers), proc.returncode, b"Traceback" in stderr) == (1, 0, False)
+    assert not _alive(workers[0])
