@@ -8,6 +8,7 @@ the whole body), so every response still carries its own `resp_`/`msg_`/... ids.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import re
@@ -79,9 +80,12 @@ def cacheable(step: Step) -> bool:
             and not step.drop_completed and step.delay_ms == 0 and all(f is None for f in faults))  # fmt: skip
 
 
+_MAX_TEMPLATES = 256  # codex-sized requests make ~50 KB templates; a varied load must not grow without bound
+
+
 @dataclass(slots=True)
 class TemplateCache:
-    _templates: dict[tuple[int, str], Template] = field(default_factory=dict)
+    _templates: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # by step and shape digest
     _by_raw: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # repeated identical bodies skip _shape
     _cacheable: dict[int, tuple[Step, bool]] = field(default_factory=dict)
 
@@ -100,10 +104,15 @@ class TemplateCache:
         """The template for a body seen before with this step (load tests send one body thousands of times)."""
         return self._by_raw.get((id(step), raw))
 
+    def __len__(self) -> int:
+        return len(self._templates)
+
     def build(self, step: Step, ctx: RequestContext, raw: bytes) -> Template:
-        key = (id(step), _shape(ctx))
+        key = (id(step), hashlib.blake2b(_shape(ctx).encode(), digest_size=16).digest())
         template = self._templates.get(key)
         if template is None:
+            if len(self._templates) >= _MAX_TEMPLATES:
+                del self._templates[next(iter(self._templates))]  # the oldest first
             template = self._templates[key] = _build(step, ctx)
         if len(raw) <= 4096 and len(self._by_raw) < 1024:  # bounded: only small, repeated load-test bodies
             self._by_raw[(id(step), raw)] = template

@@ -129,3 +129,12 @@ async def test_requests_the_fast_path_leaves_to_the_router(http: aiohttp.ClientS
     assert decode_all(last)[-1].json()["response"]["output"][0]["content"][0]["text"] == "three"
     assert [r.status for r in mock.requests] == [200, 200, 400, 404, 200]
     assert [r.path for r in mock.requests][:2] == ["/v1/responses", "/responses"]
+
+
+async def test_varied_requests_keep_the_template_cache_bounded(http: aiohttp.ClientSession) -> None:
+    async with MockProvider([{"text": "same"}], speed=0, loop_script=True) as mock:
+        for n in range(300):  # 300 request shapes (a codex session's bodies all differ)
+            _, _, raw = await _post(http, mock.url, body(metadata={"n": str(n)}))
+            assert decode_all(raw)[-1].json()["response"]["metadata"] == {"n": str(n)}
+        held = len(mock.state.templates)
+    assert 200 <= held <= 256
