@@ -44,6 +44,15 @@ def ensure_aimock() -> Path:
 @contextmanager
 def server(argv: list[str], ready: re.Pattern[str], env: dict[str, str] | None = None) -> Iterator[str]:
     """Start a server, wait for its address line, yield the origin, stop it."""
+    with server_process(argv, ready, env) as (origin, _pid):
+        yield origin
+
+
+@contextmanager
+def server_process(
+    argv: list[str], ready: re.Pattern[str], env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """`server`, yielding the process id too (for memory readings)."""
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env={**os.environ, **(env or {})}
     )
@@ -52,7 +61,7 @@ def server(argv: list[str], ready: re.Pattern[str], env: dict[str, str] | None =
         for line in proc.stdout:
             match = ready.search(line)
             if match:
-                yield match.group(1)
+                yield match.group(1), proc.pid
                 break
         else:
             raise RuntimeError(f"{argv[0]} exited before listening")
@@ -71,6 +80,7 @@ def wrk(url: str, body: dict[str, object], seconds: int, connections: int = 16, 
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     os.unlink(script.name)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+            "requests": float(re.search(r"(\d+) requests in", out).group(1)),  # type: ignore[union-attr]
             "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
             "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", out).group(1)),  # type: ignore[union-attr]
             "errors": float(len(re.findall(r"Non-2xx|Socket errors", out)))}  # fmt: skip
@@ -96,3 +106,9 @@ def machine() -> str:
     python = sys.version.split()[0]
     versions = f"Python {python}, aiohttp {aiohttp.__version__}; node {node}"
     return f"{cpu}, {os.cpu_count()} cores; {versions}; {platform.platform()}"
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process, from /proc (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import aiohttp
 
-from .common import ensure_aimock, machine, server, wrk
+from .common import ensure_aimock, machine, rss_kib, server, server_process, wrk
 
 TEXT = ("The quick brown fox jumps over the lazy dog. " * 15)[:640]  # 32 deltas of 20 chars -> 40 events
 BODY = {"model": "mock-model", "input": "bench", "stream": True}
@@ -47,7 +47,9 @@ async def timing_errors(url: str, spacing_ms: float, events: int, streams: int =
     return errors
 
 
-def ours(tmp: Path, speed: float, step: dict[str, object], workers: int = 1) -> tuple[list[str], re.Pattern[str]]:
+def ours(
+    tmp: Path, speed: float, step: dict[str, object], workers: int = 1, journal_max: int = 1
+) -> tuple[list[str], re.Pattern[str]]:
     script = tmp / "script.json"
     script.write_text(json.dumps({"responses": [step], "loop": True}))
     argv = [
@@ -60,17 +62,18 @@ def ours(tmp: Path, speed: float, step: dict[str, object], workers: int = 1) -> 
         "--speed",
         str(speed),
         "--journal-max",
-        "1",
+        str(journal_max),
         "--workers",
         str(workers),
     ]
     return argv, LISTENING
 
 
-def aimock(tmp: Path, latency_ms: int) -> tuple[list[str], re.Pattern[str]]:
+def aimock(tmp: Path, latency_ms: int, journal_max: int = 1) -> tuple[list[str], re.Pattern[str]]:
     fixture = tmp / "fixture.json"
     fixture.write_text(json.dumps({"fixtures": [{"match": {"userMessage": "bench"}, "response": {"content": TEXT}}]}))
-    argv = ["node", str(ensure_aimock()), "-p", "0", "-f", str(fixture), "--journal-max", "1", "-l", str(latency_ms)]
+    argv = ["node", str(ensure_aimock()), "-p", "0", "-f", str(fixture), "--journal-max", str(journal_max), "-l",
+            str(latency_ms)]  # fmt: skip
     return argv, AIMOCK_READY
 
 
@@ -81,6 +84,17 @@ def measure(argv: list[str], ready: re.Pattern[str], seconds: int) -> dict[str, 
         result = wrk(f"{origin}/v1/responses", BODY, seconds)
         result["events"] = events
         return result
+
+
+def memory(argv: list[str], ready: re.Pattern[str], seconds: int) -> dict[str, float]:
+    """Resident memory before and after a load with an unbounded journal, and the growth per request."""
+    with server_process(argv, ready) as (origin, pid):
+        wrk(f"{origin}/v1/responses", BODY, 1)  # warm-up: caches, templates, allocator pools
+        before = rss_kib(pid)
+        result = wrk(f"{origin}/v1/responses", BODY, seconds)
+        after = rss_kib(pid)
+    return {"before": before, "after": after, "requests": result["requests"],
+            "per_request": (after - before) * 1024 / result["requests"]}  # fmt: skip
 
 
 def accuracy(argv: list[str], ready: re.Pattern[str]) -> dict[str, float]:
@@ -109,9 +123,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        step = {"text": TEXT}
+        step: dict[str, object] = {"text": TEXT}
         runs = [ours(tmp, 0, step), aimock(tmp, 0), ours(tmp, 0, step, workers=2)]
         ours_tp, aim_tp, ours_2w = rounds(runs, args.seconds, args.rounds)
+        ours_mem = memory(*ours(tmp, 0, step, journal_max=0), args.seconds)
+        aim_mem = memory(*aimock(tmp, 0, journal_max=0), args.seconds)
         ours_acc = accuracy(*ours(tmp, 1, {"text": TEXT, "delay_ms": 10}))
         aim_acc = accuracy(*aimock(tmp, 10))
     ratios = sorted(o["rps"] / a["rps"] for o, a in zip(ours_tp, aim_tp, strict=True))
@@ -131,6 +147,12 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"| p50 / p99 latency (ms), `--workers 2` | {_median(ours_2w, 'p50'):.2f} / {_median(ours_2w, 'p99'):.2f} | | |"
     )
+    print(f"\n| memory, journal unbounded, {args.seconds} s of the same load | reelkit | aimock (--journal-max 0) |")
+    print("|---|---|---|")
+    print(f"| requests journaled | {ours_mem['requests']:.0f} | {aim_mem['requests']:.0f} |")
+    print(f"| RSS before / after (MiB) | {ours_mem['before'] / 1024:.0f} / {ours_mem['after'] / 1024:.0f} | "
+          f"{aim_mem['before'] / 1024:.0f} / {aim_mem['after'] / 1024:.0f} |")  # fmt: skip
+    print(f"| growth per journaled request (bytes) | {ours_mem['per_request']:.0f} | {aim_mem['per_request']:.0f} |")
     print("\n| timed replay, 40 events 10 ms apart (10 streams) | reelkit (speed 1) | aimock (-l 10) |")
     print("|---|---|---|")
     for key in ("mean", "p99", "max"):
