@@ -34,9 +34,7 @@ class _PlaceholderIds(IdFactory):
         self.prefixes: list[str] = []
         self.nonce = secrets.token_hex(8)
         self.created_at = secrets.randbelow(9 * 10**15) + 10**15  # 16 digits: never a real timestamp
-        self.token = re.compile(
-            rb"(?:[a-z]+_)?@@%s:(\d+)@@|(?<=\"created_at\":)%d\b" % (self.nonce.encode(), self.created_at)
-        )
+        self.token = re.compile(rb"@@%s:(\d+)@@|(?<=\"created_at\":)%d\b" % (self.nonce.encode(), self.created_at))
 
     def new(self, prefix: str) -> str:
         self.prefixes.append(prefix)
@@ -130,15 +128,20 @@ def _build(step: Step, ctx: RequestContext) -> Template:
     probe = RequestContext(ctx.body, ctx.body_size, ctx.stream, ctx.chunk_size, ids, created_at=ids.created_at)
     plan = render(step, probe)
     body = plan.body
+    prefixes = [p.encode() for p in ids.prefixes]
     parts, slots, last = [], [], 0
     for match in ids.token.finditer(body):
-        parts.append(body[last : match.start()].replace(b"%", b"%%"))
-        slots.append(int(match.group(1)) if match.group(1) is not None else -1)
+        start, slot = match.start(), -1
+        if match.group(1) is not None:  # an id: the slot takes its own prefix (`msg_`), nothing before it
+            slot = int(match.group(1))
+            start -= len(prefixes[slot]) + 1
+            assert body[start : match.start()] == prefixes[slot] + b"_", body[start - 20 : match.end()]
+        parts.append(body[last:start].replace(b"%", b"%%"))
+        slots.append(slot)
         last = match.end()
     parts.append(body[last:].replace(b"%", b"%%"))
     # Only the request id header carries a placeholder, and it is always the first id minted.
     id_header = next((k for k, v in plan.headers.items() if ids.nonce in v), None)
     assert id_header is None or plan.headers[id_header] == f"req_@@{ids.nonce}:0@@", plan.headers
     headers = {k: v for k, v in plan.headers.items() if k != id_header}
-    prefixes = [p.encode() for p in ids.prefixes]
     return Template(step, plan.status, headers, id_header, b"%s".join(parts), slots, prefixes)
