@@ -4,6 +4,7 @@ be recorded through the proxy: secrets scrubbed, replay with the upstream gone g
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,12 +14,12 @@ from mockprovider import MockProvider
 from mockprovider.cassette import Cassette
 from mockprovider.matching import MatchConfig
 from mockprovider.serving import start_site
-from tests.support.codex import codex_exec
+from tests.support.codex import ProviderRetries, codex_exec
 
 LIBRARY = Path(__file__).parents[2] / "cassettes"
 # codex sends its own request bodies, so replay pairs requests with recordings in order (method + path).
 BY_ORDER = MatchConfig(match_body=False)
-CASES = {
+CASES: dict[str, tuple[int, str, ProviderRetries]] = {
     "turns/text": (0, "Hello! How can I help today?", {}),
     "turns/reasoning": (0, "Option B is simpler.", {}),
     "exec_run/completes": (0, "Done", {}),
@@ -43,8 +44,10 @@ async def test_codex_exec_completes_against_the_replayed_provider(name: str, tmp
 async def test_recording_codex_through_the_proxy_scrubs_secrets_and_replays_offline(tmp_path: Path) -> None:
     secret = "sk-proj-plantedSECRET0123456789abcdef"
     cassette = tmp_path / "codex.yaml"
-    steps = [{"function_call": {"name": "exec_command", "arguments": {"cmd": "echo recorded"}, "call_id": "c1"}},
-             {"text": "All recorded.", "chunk_size": 3, "delay_ms": 1}]  # fmt: skip
+    steps: list[dict[str, Any]] = [
+        {"function_call": {"name": "exec_command", "arguments": {"cmd": "echo recorded"}, "call_id": "c1"}},
+        {"text": "All recorded.", "chunk_size": 3, "delay_ms": 1},
+    ]
     async with MockProvider(steps, speed=1) as upstream:
         runner, port = await start_site(
             create_proxy_app(upstream.url, cassette, Redactor(secrets=(secret,))), "127.0.0.1", 0

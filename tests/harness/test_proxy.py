@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -24,7 +25,7 @@ BODY = {"model": "mock-model", "input": f"my key is {SECRET}", "stream": True}
 
 @pytest.fixture
 async def upstream() -> AsyncIterator[MockProvider]:
-    steps = [
+    steps: list[dict[str, Any]] = [
         {"text": "recorded answer", "chunk_size": 4, "delay_ms": 2},
         {"http_error": {"status": 429, "headers": {"retry-after": "1"}}},
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
@@ -20,7 +21,7 @@ from .conftest import body
 
 _IDS = re.compile(rb"(resp|msg|rs|fc|ctc|req|call)_[0-9a-f]{24,48}\b")
 _CREATED = re.compile(rb'"created_at":\d+')
-STEPS = [
+STEPS: list[dict[str, Any]] = [
     {"text": "100% sure: %s %d %% @@0@@ {braces} \u00e9\u4e2d", "chunk_size": 7},
     {"reasoning": "think %", "function_call": {"name": "f", "arguments": {"a": "%(x)s"}}},
     {"custom_tool_call": {"name": "apply_patch", "input": "*** Begin Patch\n%\n*** End Patch"}},

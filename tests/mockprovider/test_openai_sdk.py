@@ -7,6 +7,12 @@ from typing import Any
 
 import openai
 import pytest
+from openai.types.responses import (
+    ResponseCompletedEvent,
+    ResponseCreatedEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
+)
 
 from mockprovider import MockProvider
 
@@ -55,6 +61,7 @@ async def test_create_stream_parses_every_event_strictly(
     events = [e async for e in stream]
     seqs = [e.sequence_number for e in events]
     final = events[-1]
+    assert isinstance(final, ResponseCompletedEvent)
     assert (final.type, seqs, [o.type for o in final.response.output], final.response.output_text) == (
         "response.completed",
         list(range(len(events))),
@@ -96,7 +103,9 @@ async def test_raw_events_pass_through(mock: MockProvider, sdk: openai.AsyncOpen
     )
     stream = await sdk.responses.create(model="m", input="hi", stream=True)
     events = [e async for e in stream]
-    assert [(e.type, e.sequence_number, e.response.id) for e in events] == [
+    lifecycle = [e for e in events if isinstance(e, ResponseCreatedEvent | ResponseCompletedEvent)]
+    assert lifecycle == events
+    assert [(e.type, e.sequence_number, e.response.id) for e in lifecycle] == [
         ("response.created", 0, "resp_raw"),
         ("response.completed", 1, "resp_raw"),
     ]
@@ -124,7 +133,13 @@ async def test_failed_and_incomplete_parse_strictly(
     mock.enqueue(step)
     stream = await sdk.responses.create(model="m", input="hi", stream=True)
     final = [e async for e in stream][-1]
-    reason = final.response.error.message if final.response.error else final.response.incomplete_details.reason
+    assert isinstance(final, ResponseFailedEvent | ResponseIncompleteEvent)
+    reason: str | None
+    if final.response.error:
+        reason = final.response.error.message
+    else:
+        assert final.response.incomplete_details is not None
+        reason = final.response.incomplete_details.reason
     assert (final.type, reason) == (terminal, detail)
 
 
@@ -145,7 +160,7 @@ async def test_stream_helper_iterates_a_failed_stream_but_has_no_final_response(
      (500, openai.InternalServerError), (503, openai.InternalServerError)],
 )  # fmt: skip
 async def test_http_errors_raise_the_sdk_error_class(
-    mock: MockProvider, sdk: openai.AsyncOpenAI, status: int, error: type
+    mock: MockProvider, sdk: openai.AsyncOpenAI, status: int, error: type[openai.APIStatusError]
 ) -> None:
     mock.enqueue({"http_error": {"status": status, "headers": {"retry-after": "1"}}})
     with pytest.raises(error) as info:

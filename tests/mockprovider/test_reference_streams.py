@@ -14,7 +14,7 @@ from .conftest import body
 
 DATA = Path(__file__).parent / "data"
 PATCH = "*** Begin Patch\n*** Add File: hello.txt\n+hello world\n*** End Patch\n"
-CASES = {
+CASES: dict[str, dict[str, Any]] = {
     "01_text.sse": {"text": "Hello from the mock.", "chunk_size": 5},
     "02_reasoning_text.sse": {"reasoning": "**Planning**\n\nDeciding how to greet.", "text": "Hi there."},
     "03_exec_command_call.sse": {"function_call": {"name": "exec_command", "arguments": {"cmd": "echo hi"}}},

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mockprovider import Script, ScriptError, parse_step
+from mockprovider import Script, ScriptError, Step, parse_step
 from mockprovider.script import last_user_text
 
 
@@ -62,21 +62,27 @@ def _user(text: str) -> dict[str, object]:
                       {"type": "function_call_output", "call_id": "c", "output": "x"}]}  # fmt: skip
 
 
+def _take_step(script: Script, user_text: str) -> Step:
+    taken = script.take(user_text)
+    assert taken is not None
+    return taken[1]
+
+
 def test_match_steps_answer_their_request_whenever_it_comes() -> None:
     script = Script.from_mapping(
         [{"text": "first in order"}, {"match": "for B", "text": "B"}, {"match": "for A", "text": "A"}, {"text": "next"}]
     )
-    assert script.take(last_user_text(_user("this is for A")))[1].text == "A"
-    assert script.take(last_user_text(_user("unrelated")))[1].text == "first in order"
-    assert script.take(last_user_text(_user("also for A")))[1].text == "next"  # A is used up: back to order
+    assert _take_step(script, last_user_text(_user("this is for A"))).text == "A"
+    assert _take_step(script, last_user_text(_user("unrelated"))).text == "first in order"
+    assert _take_step(script, last_user_text(_user("also for A"))).text == "next"  # A is used up: back to order
     assert script.pending() == [1]
-    assert script.take(last_user_text(_user("now for B")))[1].text == "B"
+    assert _take_step(script, last_user_text(_user("now for B"))).text == "B"
     assert script.take("anything") is None
 
 
 def test_match_steps_in_a_loop_are_never_used_up() -> None:
     script = Script.from_mapping({"responses": [{"match": "^ping$", "text": "pong"}, {"text": "other"}], "loop": True})
-    assert [script.take(t)[1].text for t in ("ping", "x", "ping", "y")] == ["pong", "other", "pong", "other"]
+    assert [_take_step(script, t).text for t in ("ping", "x", "ping", "y")] == ["pong", "other", "pong", "other"]
 
 
 def test_a_bad_match_pattern_is_rejected() -> None:

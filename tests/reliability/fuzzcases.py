@@ -13,6 +13,7 @@ from unittest import mock
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
+from hypothesis.internal.constants_ast import Constants
 
 from server.protocol.methods import ALL_METHODS, CLIENT_NOTIFICATIONS, METHODS
 
@@ -159,7 +160,7 @@ def generate(batches: int, per_batch: int) -> list[list[Case]]:
     # worker ran before, and PYTHONHASHSEED, would change the cases. An empty pool keeps them fixed; the
     # method and field names the strategies above sample supply the project's own vocabulary.
     providers.CONSTANTS_CACHE.cache.clear()
-    with mock.patch.object(providers, "_get_local_constants", return_value=providers.Constants()):
+    with mock.patch.object(providers, "_get_local_constants", return_value=Constants()):
         collect()
     providers.CONSTANTS_CACHE.cache.clear()
     return out

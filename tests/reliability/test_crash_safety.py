@@ -16,7 +16,7 @@ from tests.support.appserver import AppServerProcess
 from tests.support.secrets import PLANTED_ENV
 
 TURNS, THREADS, SEED = 200, 4, 20261130
-SCRIPT = [
+SCRIPT: list[dict[str, Any]] = [
     {"text": "a plain answer, split into a few deltas"},
     {"reasoning": "think first", "text": "then answer"},
     {"function_call": {"name": "exec_command", "arguments": {"cmd": "echo crash-safety"}}},
@@ -75,7 +75,8 @@ async def test_sigkill_at_random_points_of_200_turns_loses_nothing(tmp_path: Pat
     rng = random.Random(SEED)
     home, ws = tmp_path / "home", tmp_path / "ws"
     ws.mkdir()
-    seen, threads, kills = Seen(), [], 0
+    seen, kills = Seen(), 0
+    threads: list[str] = []
     async with MockProvider(SCRIPT, loop_script=True, speed=0) as mock:
         write_codex_home(home, ProviderSettings(mock.url, env_key=PLANTED_ENV), model="mock-model",
                          approval_policy="never",                          sandbox_mode="workspace-write")  # fmt: skip

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
+from mockprovider.journal import CapturedRequest
 from tests.support import schema
 from tests.support.appserver import AppServerProcess
 from tests.support.secrets import PLANTED_ENV
@@ -28,7 +30,7 @@ class Env:
             self.home, ProviderSettings(self.mock.url, env_key=PLANTED_ENV), model="mock-model", **{**defaults, **top}
         )
 
-    async def server(self, initialize: bool = True, **caps: object) -> AppServerProcess:
+    async def server(self, initialize: bool = True, **caps: Any) -> AppServerProcess:
         srv = await AppServerProcess.start(self.home, cwd=self.ws)
         self.servers.append(srv)
         if initialize:
@@ -54,3 +56,10 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 async def start_thread(srv: AppServerProcess, ws: Path, **params: object) -> str:
     result = await srv.call("thread/start", {"cwd": str(ws), **params})
     return str(result["thread"]["id"])
+
+
+def call_output(request: CapturedRequest, call_id: str, item_type: str = "function_call_output") -> Any:
+    """The `output` of the `item_type` input item answering `call_id` in `request` (which must carry one)."""
+    item = request.call_output(call_id, item_type)
+    assert item is not None, f"no {item_type} for {call_id}"
+    return item["output"]

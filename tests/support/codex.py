@@ -6,8 +6,17 @@ import asyncio
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from mockprovider.codexhome import ProviderSettings, codex_exec_args, find_codex, write_codex_home
+
+
+class ProviderRetries(TypedDict, total=False):
+    """The integer knobs of ProviderSettings that a test may override."""
+
+    request_max_retries: int
+    stream_max_retries: int
+    stream_idle_timeout_ms: int
 
 
 @dataclass(frozen=True)
@@ -29,7 +38,7 @@ async def codex_exec(
     *extra: str,
     timeout: float = 90,
     env: dict[str, str] | None = None,
-    **provider: int,
+    **provider: Unpack[ProviderRetries],
 ) -> CodexRun:
     home, work = tmp_path / "codex-home", tmp_path / "work"
     work.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs installed; types-jsonschema is not a dependency
 
 SCHEMA_DIR = Path(__file__).parents[2] / "server" / "protocol" / "schema"
 # Methods whose response type name is not the PascalCase of the method.
@@ -24,7 +24,8 @@ EXTENSIONS = frozenset({"exec/run", "thread/rollback"})
 
 @functools.cache
 def _load(name: str) -> dict[str, Any]:
-    return json.loads((SCHEMA_DIR / name).read_text())
+    loaded: dict[str, Any] = json.loads((SCHEMA_DIR / name).read_text())
+    return loaded
 
 
 def _pascal(method: str) -> str:

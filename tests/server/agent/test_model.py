@@ -10,7 +10,8 @@ import pytest
 
 from mockprovider import MockProvider
 from server.agent.errors import ModelError
-from server.agent.model import HIGH_DEMAND, ModelClient, ProviderInfo
+from server.agent.model import HIGH_DEMAND, ModelClient
+from server.agent.provider import ProviderInfo
 
 BODY = {"model": "mock-model", "input": [], "stream": True}
 

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.server.conftest import Env, start_thread
-from tests.support.appserver import methods
+from tests.server.conftest import Env, call_output, start_thread
+from tests.support.appserver import AppServerProcess, methods
 
 PATCH_ADD = "*** Begin Patch\n*** Add File: README.md\n+new line\n*** End Patch\n"
 PATCH_UPDATE = "*** Begin Patch\n*** Update File: README.md\n-new line\n+newer line\n*** End Patch\n"
 
 
-def shell(call_id: str, cmd: str) -> dict:
+def shell(call_id: str, cmd: str) -> dict[str, Any]:
     return {"function_call": {"name": "exec_command", "arguments": {"cmd": cmd}, "call_id": call_id}}
 
 
-def patch(call_id: str, text: str) -> dict:
+def patch(call_id: str, text: str) -> dict[str, Any]:
     return {"custom_tool_call": {"name": "apply_patch", "input": text, "call_id": call_id}}
 
 
-async def begin(env: Env, *steps: dict, policy: str = "untrusted") -> tuple:
+async def begin(env: Env, *steps: dict[str, Any], policy: str = "untrusted") -> tuple[AppServerProcess, str]:
     env.mock.enqueue(*steps)
     srv = await env.server()
     thread = await start_thread(srv, env.ws, approvalPolicy=policy, sandbox="workspace-write")
@@ -27,7 +29,7 @@ async def begin(env: Env, *steps: dict, policy: str = "untrusted") -> tuple:
     return srv, thread
 
 
-def completed_items(messages: list[dict], kind: str) -> list[dict]:
+def completed_items(messages: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [
         m["params"]["item"]
         for m in messages
@@ -70,7 +72,7 @@ async def test_decline_skips_the_command_and_the_turn_goes_on(env: Env, decision
     assert (item["status"], item["exitCode"], item["aggregatedOutput"]) == ("declined", None, None)
     assert not (env.ws / "declined.txt").exists()
     assert after[-1]["params"]["turn"]["status"] == "completed"
-    assert env.mock.response_requests[1].function_call_output("call_D")["output"] == "exec command rejected by user"
+    assert call_output(env.mock.response_requests[1], "call_D") == "exec command rejected by user"
 
 
 async def test_cancel_interrupts_the_turn(env: Env) -> None:
@@ -91,7 +93,7 @@ async def test_an_error_reply_fails_the_item_but_not_the_turn(env: Env) -> None:
     await srv.send({"id": request["id"], "error": {"code": -32000, "message": "client cannot decide"}})
     after = await srv.collect_until("turn/completed")
     assert completed_items(after, "commandExecution")[0]["status"] == "failed"
-    assert env.mock.response_requests[1].function_call_output("call_E")["output"] == "approval request failed"
+    assert call_output(env.mock.response_requests[1], "call_E") == "approval request failed"
     assert after[-1]["params"]["turn"]["status"] == "completed"
 
 
@@ -130,7 +132,7 @@ async def test_patch_accept_then_accept_for_session_skips_the_second_ask(env: En
     assert [i["status"] for i in completed_items(after, "fileChange")] == ["completed", "completed"]
     assert (env.ws / "README.md").read_text() == "newer line\n"
     assert "turn/diff/updated" in methods(after)
-    custom = env.mock.response_requests[1].custom_tool_call_output("patch-1")["output"]
+    custom = call_output(env.mock.response_requests[1], "patch-1", "custom_tool_call_output")
     assert "Success. Updated the following files:\nA README.md" in custom
 
 
@@ -189,7 +191,7 @@ async def test_never_policy_rejects_escalation_without_asking(env: Env) -> None:
     after = await srv.collect_until("turn/completed")
     assert "item/commandExecution/requestApproval" not in methods(after)
     assert not completed_items(after, "commandExecution")  # no item events for a rejected escalation
-    assert env.mock.response_requests[1].function_call_output("n")["output"].startswith("approval policy is Never")
+    assert call_output(env.mock.response_requests[1], "n").startswith("approval policy is Never")
 
 
 async def test_on_request_asks_for_escalation_and_runs_unsandboxed(env: Env) -> None:

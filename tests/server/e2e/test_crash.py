@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.server.conftest import Env, start_thread
 
@@ -18,7 +19,7 @@ async def test_sigkill_mid_turn_keeps_every_reported_item(env: Env) -> None:
     srv = await env.server()
     thread = await start_thread(srv, env.ws)
     await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "work then crash"}]})
-    seen = []
+    seen: list[dict[str, Any]] = []
     while len(seen) < 3:  # userMessage, reasoning, commandExecution
         message = await srv.read_notification("item/completed")
         seen.append(message["params"]["item"])

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.server.conftest import Env
+from tests.server.conftest import Env, call_output
 from tests.support.appserver import RpcFailure
 
 BLOCKING = "exec/run encountered a blocking approval or input request"
 
 
-def text(value: str) -> list[dict]:
+def text(value: str) -> list[dict[str, Any]]:
     return [{"type": "text", "text": value, "text_elements": []}]
 
 
@@ -43,7 +45,7 @@ async def test_exec_run_forces_never_and_read_only(env: Env) -> None:
     )
     srv = await env.server()
     response = await srv.call("exec/run", {"input": text("write a file"), "cwd": str(env.ws)})
-    output = env.mock.response_requests[1].function_call_output("w")["output"]
+    output = call_output(env.mock.response_requests[1], "w")
     assert response["status"] == "completed"
     assert not (env.ws / "written.txt").exists()
     assert "Process exited with code 1" in output  # denied by the read-only sandbox, never asked about
@@ -85,7 +87,9 @@ async def test_exec_run_output_schema_and_failure_mapping(env: Env) -> None:
     ],
     ids=["request_user_input", "escalated-command", "patch-outside-sandbox", "dynamic-tool"],
 )  # fmt: skip
-async def test_blocking_requests_fail_fast_and_touch_nothing(env: Env, step: dict, params: dict) -> None:
+async def test_blocking_requests_fail_fast_and_touch_nothing(
+    env: Env, step: dict[str, Any], params: dict[str, Any]
+) -> None:
     env.mock.enqueue(step, {"text": "should never be requested"})
     srv = await env.server()
     response = await srv.call("exec/run", {"input": text("try"), "cwd": str(env.ws), **params})

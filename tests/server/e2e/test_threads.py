@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.server.conftest import Env, start_thread
 from tests.support.appserver import AppServerProcess, RpcFailure
 
 
-async def run_turn(srv: AppServerProcess, thread: str, text: str) -> dict:
+async def run_turn(srv: AppServerProcess, thread: str, text: str) -> dict[str, Any]:
     await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": text}]})
-    return (await srv.read_notification("turn/completed"))["params"]["turn"]
+    turn: dict[str, Any] = (await srv.read_notification("turn/completed"))["params"]["turn"]
+    return turn
 
 
 async def test_start_emits_response_then_started(env: Env) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import re
+from typing import Any
 
 import pytest
 
-from tests.server.conftest import Env, start_thread
+from tests.server.conftest import Env, call_output, start_thread
 from tests.support.appserver import AppServerProcess, RpcFailure
 
 # A 1x1 PNG.
@@ -19,11 +20,11 @@ PNG = base64.b64decode(
 )
 
 
-def call(name: str, call_id: str, **arguments: object) -> dict:
+def call(name: str, call_id: str, **arguments: object) -> dict[str, Any]:
     return {"function_call": {"name": name, "arguments": arguments, "call_id": call_id}}
 
 
-async def turn(env: Env, *steps: dict, **thread_params: object) -> AppServerProcess:
+async def turn(env: Env, *steps: dict[str, Any], **thread_params: object) -> AppServerProcess:
     env.mock.enqueue(*steps)
     srv = await env.server()
     thread = await start_thread(srv, env.ws, **thread_params)
@@ -43,7 +44,7 @@ async def test_on_failure_asks_to_retry_a_sandbox_denial_unsandboxed(env: Env, d
     done = (await srv.read_notification("turn/completed"))["params"]["turn"]
     assert done["status"] == "completed"
     assert (env.ws / "made.txt").exists() is created
-    output = env.mock.response_requests[1].function_call_output("c1")["output"]
+    output = call_output(env.mock.response_requests[1], "c1")
     assert ("exited with code 0" in output or "Exit code: 0" in output) is created, output
 
 
@@ -65,7 +66,7 @@ async def test_request_user_input_round_trip(env: Env) -> None:
     await srv.respond(request["id"], {"answers": {"color": {"answers": ["blue"]}}})
     await srv.read_notification("serverRequest/resolved")
     assert (await srv.read_notification("turn/completed"))["params"]["turn"]["status"] == "completed"
-    output = env.mock.response_requests[1].function_call_output("q1")["output"]
+    output = call_output(env.mock.response_requests[1], "q1")
     assert json.loads(output) == {"color": {"answers": ["blue"]}}
 
 
@@ -75,7 +76,7 @@ async def test_tools_0163_no_longer_offers_are_unsupported_calls(env: Env, name:
     messages = await srv.collect_until("turn/completed")
     assert "turn/plan/updated" not in [m.get("method") for m in messages]
     assert name not in env.mock.response_requests[0].tool_names()
-    assert env.mock.response_requests[1].function_call_output("x1")["output"] == f"unsupported call: {name}"
+    assert call_output(env.mock.response_requests[1], "x1") == f"unsupported call: {name}"
 
 
 async def test_write_stdin_reaches_a_running_session(env: Env) -> None:
@@ -89,12 +90,12 @@ async def test_write_stdin_reaches_a_running_session(env: Env) -> None:
                                               "mergeStrategy": "replace"})  # fmt: skip
     thread = await start_thread(srv, env.ws)
     await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "go"}]})
-    first = (await env.mock.wait_for_requests(2))[1].function_call_output("e1")["output"]
+    first = call_output((await env.mock.wait_for_requests(2))[1], "e1")
     session = int(re.search(r"Process running with session ID (\d+)", first).group(1))  # type: ignore[union-attr]
     env.mock.enqueue(call("write_stdin", "w1", session_id=session, chars="hello\n", yield_time_ms=2000),
                      {"text": "typed"})  # fmt: skip
     assert (await srv.read_notification("turn/completed"))["params"]["turn"]["status"] == "completed"
-    typed = env.mock.response_requests[3].function_call_output("w1")["output"]
+    typed = call_output(env.mock.response_requests[3], "w1")
     assert "got-hello" in typed
     assert "exited with code 0" in typed, typed
 
@@ -107,5 +108,5 @@ async def test_view_image_sends_the_picture_to_the_model(env: Env) -> None:
         item = (await srv.read_notification("item/completed"))["params"]["item"]
     assert item["path"] == str(env.ws / "pic.png")
     await srv.read_notification("turn/completed")
-    output = env.mock.response_requests[1].function_call_output("v1")["output"]
+    output = call_output(env.mock.response_requests[1], "v1")
     assert output == [{"type": "input_image", "image_url": "data:image/png;base64," + base64.b64encode(PNG).decode()}]

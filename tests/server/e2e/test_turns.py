@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.server.conftest import Env, start_thread
+from tests.server.conftest import Env, call_output, start_thread
 from tests.support.appserver import methods
 
 
@@ -134,7 +134,7 @@ async def test_a_quick_sandbox_denial_reaches_the_model_without_an_item(env: Env
     messages = await srv.collect_until("turn/completed")
     kinds = [m["params"]["item"]["type"] for m in messages if m.get("method") == "item/started"]
     assert kinds == ["userMessage", "agentMessage"]
-    output = env.mock.response_requests[1].function_call_output("d1")["output"]
+    output = call_output(env.mock.response_requests[1], "d1")
     assert "Process exited with code 1" in output
     assert "Permission denied" in output
 
@@ -150,8 +150,8 @@ async def test_unknown_tools_and_bad_arguments_are_reported_to_the_model(env: En
     await start_turn(srv, thread)
     await srv.read_notification("turn/completed")
     follow_up = env.mock.response_requests[1]
-    assert follow_up.function_call_output("u1")["output"] == "unsupported call: teleport"
-    assert follow_up.function_call_output("u2")["output"].startswith("failed to parse function arguments")
+    assert call_output(follow_up, "u1") == "unsupported call: teleport"
+    assert call_output(follow_up, "u2").startswith("failed to parse function arguments")
 
 
 async def test_failed_turn_reports_codex_error_info(env: Env) -> None:

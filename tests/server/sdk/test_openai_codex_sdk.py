@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openai_codex import Codex, CodexConfig
 from openai_codex.client import CodexClient
+from openai_codex.models import AgentMessageDeltaNotification
 
 from mockprovider import ThreadedMockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
@@ -36,7 +37,10 @@ def sdk_config(tmp_path: Path, mock: ThreadedMockProvider, **top: object) -> Cod
 def test_thread_start_and_run(tmp_path: Path, mock: ThreadedMockProvider) -> None:
     mock.enqueue({"reasoning": "thinking", "text": "Hello from our server"}, {"text": "second turn"})
     with Codex(sdk_config(tmp_path, mock)) as codex:
-        assert codex.metadata.serverInfo.version.split()[0] == "0.163.0"
+        server_info = codex.metadata.serverInfo
+        assert server_info is not None
+        assert server_info.version is not None
+        assert server_info.version.split()[0] == "0.163.0"
         thread = codex.thread_start(cwd=str(tmp_path / "ws"))
         first = thread.run("Say hello")
         second = thread.run("Again")
@@ -59,7 +63,7 @@ def test_streamed_turn(tmp_path: Path, mock: ThreadedMockProvider) -> None:
         handle = thread.turn("stream please")
         events = list(handle.stream())
     methods = [e.method for e in events]
-    deltas = "".join(e.payload.delta for e in events if e.method == "item/agentMessage/delta")
+    deltas = "".join(e.payload.delta for e in events if isinstance(e.payload, AgentMessageDeltaNotification))
     assert deltas == "streamed in small pieces"
     assert methods[-1] == "turn/completed"
     assert methods.count("item/agentMessage/delta") == 6

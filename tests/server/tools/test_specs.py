@@ -35,7 +35,9 @@ def test_schema_matches_codex(name: str) -> None:
 
 
 def test_tool_selection_is_what_0163_sends() -> None:
-    names = lambda choice: [t["name"] for t in tools_for(choice)]  # noqa: E731
+    def names(choice: ToolChoice) -> list[str]:
+        return [t["name"] for t in tools_for(choice)]
+
     expected = ["exec_command", "write_stdin", "request_user_input", "apply_patch", "view_image"]
     assert names(ToolChoice()) == expected
     assert names(ToolChoice(shell_type="shell_command")) == expected  # 0.163 ignores the catalog's shell_type
