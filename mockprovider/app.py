@@ -110,10 +110,11 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
     index, step = taken
     template = state.templates.get(step, raw)  # only instant-replay steps ever have one
     if template is None:
-        if state.config.speed != 0 or not state.templates.cacheable(step):
-            return await _render(request, state, step, index, body, raw)
         ctx = RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids)
-        template = state.templates.build(step, ctx, raw)
+        if state.config.speed == 0 and state.templates.cacheable(step):
+            template = state.templates.build(step, ctx, raw)  # None until the request's shape repeats
+        if template is None:
+            return await _render(request, state, step, index, ctx, raw)
     # Instant replay from a pre-rendered template: fresh ids, one write (the load-test path, kept lean).
     data, headers = template.fill(state.ids)
     state.record(request, UNPARSED, template.status, index, raw=raw, label=step.label)
@@ -134,9 +135,9 @@ def _validate(state: ProviderState, request: web.BaseRequest, raw: bytes) -> dic
 
 
 async def _render(
-    request: web.BaseRequest, state: ProviderState, step: Step, index: int, body: dict[str, Any], raw: bytes
+    request: web.BaseRequest, state: ProviderState, step: Step, index: int, ctx: RequestContext, raw: bytes
 ) -> web.StreamResponse:
-    plan = render(step, RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids))
+    plan = render(step, ctx)
     state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 

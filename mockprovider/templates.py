@@ -86,11 +86,13 @@ class TemplateCache:
     _templates: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # by step and shape digest
     _by_raw: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # repeated identical bodies skip _shape
     _cacheable: dict[int, tuple[Step, bool]] = field(default_factory=dict)
+    _seen: dict[tuple[int, bytes], None] = field(default_factory=dict)  # shapes met once: rendered, not built
 
     def clear(self) -> None:
         self._templates.clear()
         self._by_raw.clear()
         self._cacheable.clear()
+        self._seen.clear()
 
     def cacheable(self, step: Step) -> bool:
         known = self._cacheable.get(id(step))
@@ -105,16 +107,30 @@ class TemplateCache:
     def __len__(self) -> int:
         return len(self._templates)
 
-    def build(self, step: Step, ctx: RequestContext, raw: bytes) -> Template:
+    def build(self, step: Step, ctx: RequestContext, raw: bytes) -> Template | None:
+        """The template for this request's shape, built when the shape comes a second time.
+
+        None the first time: building costs about three renders, so a one-off request (every request of a
+        codex session has its own shape) is rendered directly and never fills the cache.
+        """
         key = (id(step), hashlib.blake2b(_shape(ctx).encode(), digest_size=16).digest())
         template = self._templates.get(key)
         if template is None:
-            if len(self._templates) >= _MAX_TEMPLATES:
-                del self._templates[next(iter(self._templates))]  # the oldest first
-            template = self._templates[key] = _build(step, ctx)
+            if key not in self._seen:
+                _put_bounded(self._seen, key, None)
+                return None
+            del self._seen[key]
+            template = _build(step, ctx)
+            _put_bounded(self._templates, key, template)
         if len(raw) <= 4096 and len(self._by_raw) < 1024:  # bounded: only small, repeated load-test bodies
             self._by_raw[(id(step), raw)] = template
         return template
+
+
+def _put_bounded(table: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(table) >= _MAX_TEMPLATES:
+        del table[next(iter(table))]  # the oldest first
+    table[key] = value
 
 
 def _shape(ctx: RequestContext) -> str:

@@ -44,24 +44,24 @@ async def _post(http: aiohttp.ClientSession, url: str, payload: object) -> tuple
 async def test_templates_send_what_the_renderer_sends_with_fresh_ids(http: aiohttp.ClientSession) -> None:
     request = body(instructions="be brief", tools=[{"type": "function", "name": "f"}], metadata={"created_at": 1})
     instant = MockProvider(STEPS, speed=0, loop_script=True, seed=3)
-    async with instant, MockProvider(STEPS, speed=1000, seed=3) as rendered:
-        first = [await _post(http, instant.url, request) for _ in STEPS]
-        again = [await _post(http, instant.url, request) for _ in STEPS]  # the same templates, refilled
-        plain = [await _post(http, rendered.url, request) for _ in STEPS]
-    for (status1, headers1, raw1), (status2, headers2, raw2), (status3, _, raw3) in zip(
-        first, again, plain, strict=True
-    ):
-        assert status1 == status2 == status3 == 200
-        assert _normal(raw1) == _normal(raw2) == _normal(raw3)
-        ids1, ids2 = ({m.group(0) for m in _IDS.finditer(raw)} for raw in (raw1, raw2))
-        assert ids1
-        assert not ids1 & ids2
-        assert headers1["x-request-id"] != headers2["x-request-id"]
-        assert re.fullmatch(r"req_[0-9a-f]{48}", headers1["x-request-id"])
+    async with instant, MockProvider(STEPS, speed=1000, loop_script=True, seed=3) as rendered:
+        # Round 1 renders (a shape seen once), round 2 builds the templates, round 3 refills them.
+        rounds = [[await _post(http, instant.url, request) for _ in STEPS] for _ in range(3)]
+        plain = [[await _post(http, rendered.url, request) for _ in STEPS] for _ in range(3)]
+    assert len(instant.state.templates) == len(STEPS)
+    for answers in zip(*rounds, plain[0], strict=True):
+        assert {status for status, _, _ in answers} == {200}
+        assert len({_normal(raw) for _, _, raw in answers}) == 1
+        ids2, ids3 = ({m.group(0) for m in _IDS.finditer(raw)} for _, _, raw in answers[1:3])
+        assert ids2
+        assert not ids2 & ids3
+        assert answers[1][1]["x-request-id"] != answers[2][1]["x-request-id"]
+        assert re.fullmatch(r"req_[0-9a-f]{48}", answers[2][1]["x-request-id"])
     # Seeded, a template draws the same ids in the same order as the renderer: speed never changes them.
-    assert [_CREATED.sub(b"", raw) for _, _, raw in first] == [_CREATED.sub(b"", raw) for _, _, raw in plain]
+    ours, theirs = ([_CREATED.sub(b"", raw) for answers in run for _, _, raw in answers] for run in (rounds, plain))
+    assert ours == theirs
     text = "".join(
-        e.json().get("delta", "") for e in decode_all(first[0][2]) if e.event == "response.output_text.delta"
+        e.json().get("delta", "") for e in decode_all(rounds[2][0][2]) if e.event == "response.output_text.delta"
     )
     assert text == STEPS[0]["text"]
 
@@ -132,10 +132,20 @@ async def test_requests_the_fast_path_leaves_to_the_router(http: aiohttp.ClientS
     assert [r.path for r in mock.requests][:2] == ["/v1/responses", "/responses"]
 
 
-async def test_varied_requests_keep_the_template_cache_bounded(http: aiohttp.ClientSession) -> None:
+async def test_one_off_requests_are_not_templated_and_the_cache_stays_bounded(http: aiohttp.ClientSession) -> None:
+    async def ask(n: int, text: str) -> None:  # same-length inputs: the shape depends on n only
+        _, _, raw = await _post(http, mock.url, body(input=text, metadata={"n": str(n)}))
+        assert decode_all(raw)[-1].json()["response"]["metadata"] == {"n": str(n)}
+
     async with MockProvider([{"text": "same"}], speed=0, loop_script=True) as mock:
-        for n in range(300):  # 300 request shapes (a codex session's bodies all differ)
-            _, _, raw = await _post(http, mock.url, body(metadata={"n": str(n)}))
-            assert decode_all(raw)[-1].json()["response"]["metadata"] == {"n": str(n)}
+        for n in range(300):  # 300 shapes, once each (a codex session's bodies all differ)
+            await ask(n, "hi")
+        once = len(mock.state.templates)
+        for n in range(100, 300):  # 200 of them again (another body): now each is worth a template
+            await ask(n, "yo")
+        again = len(mock.state.templates)
+        for n in range(300, 400):  # 100 more shapes, twice each: the cache keeps the newest 256
+            await ask(n, "hi")
+            await ask(n, "yo")
         held = len(mock.state.templates)
-    assert 200 <= held <= 256
+    assert (once, again, held) == (0, 200, 256)
