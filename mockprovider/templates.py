@@ -1,9 +1,10 @@
 """Pre-rendered responses for instant replay: render a step once, fill in fresh ids per request.
 
 Rendering a realistic stream (about 40 events, the Response object repeated three times) costs far
-more than sending it. At speed 0 a step renders once per distinct request shape into a template whose
-ids and timestamp are placeholders; each request only formats fresh values into it (one bytes % over
-the whole body), so every response still carries its own `resp_`/`msg_`/... ids.
+more than sending it. At speed 0, when a request shape comes a second time, its step renders once more
+into a template whose ids and timestamp are placeholders; later requests of that shape only format fresh
+values into it (one bytes % over the whole body), so every response still carries its own `resp_`/`msg_`/...
+ids. A shape seen once (every request of a codex session) is simply rendered.
 """
 
 from __future__ import annotations
