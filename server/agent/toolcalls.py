@@ -97,13 +97,15 @@ def _shell_argv(args: dict[str, Any], command: str) -> list[str]:
 async def _approve_command(call: Call, argv: list[str], command: str, escalate: bool, cwd: Path) -> Decision | None:
     """None: run as planned; else the client's decision (after item/started and the request).
 
-    As in 0.163, `untrusted` asks about every command (even `ls`); an approved prefix is not asked again."""
-    amendment = _amendment(command)
-    needs = escalate or call.policy == "untrusted"
-    approved = any(tuple(amendment[: len(p)]) == p for p in call.thread.approved_prefixes)
-    if not needs or command in call.thread.session_approvals or approved:
+    As in 0.163, `untrusted` asks about every command (even `ls`); a command whose every part starts with an
+    approved prefix is not asked again."""
+    thread = call.thread
+    if not (escalate or call.policy == "untrusted"):
         return None
-    call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    if command in thread.session_approvals or _prefix_approved(command, thread.approved_prefixes):
+        return None
+    amendment = _amendment(command)
+    thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
     call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
     params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
               "environmentId": "local", "reason": call.args().get("justification") if escalate else None,
@@ -113,20 +115,29 @@ async def _approve_command(call: Call, argv: list[str], command: str, escalate: 
                                      "cancel"]}  # fmt: skip
     decision, raw = await call.asker.decide_with_answer("item/commandExecution/requestApproval", params)
     if decision is Decision.ACCEPT_FOR_SESSION:
-        call.thread.session_approvals.add(command)
+        thread.session_approvals.add(command)
     elif isinstance(raw, dict) and "acceptWithExecpolicyAmendment" in raw:
         prefix = (raw["acceptWithExecpolicyAmendment"] or {}).get("execpolicy_amendment") or amendment
-        call.thread.approved_prefixes.add(tuple(str(w) for w in prefix))
+        thread.approved_prefixes.add(tuple(str(w) for w in prefix))
     return decision
 
 
 def _amendment(command: str) -> list[str]:
     """The prefix rule codex proposes: the words of the command's first simple command."""
-    first = next(iter(simple_commands(command)), "")
+    return _words(next(iter(simple_commands(command)), ""))
+
+
+def _prefix_approved(command: str, prefixes: set[tuple[str, ...]]) -> bool:
+    # Every part must be covered: approving `ls -la` must not wave through `ls -la && rm -rf ~`.
+    parts = [_words(part) for part in simple_commands(command)] if prefixes else []
+    return bool(parts) and all(any(tuple(words[: len(p)]) == p for p in prefixes) for words in parts)
+
+
+def _words(simple: str) -> list[str]:
     try:
-        return shlex.split(first)
+        return shlex.split(simple)
     except ValueError:
-        return first.split()
+        return simple.split()
 
 
 async def _run_command(
@@ -153,7 +164,7 @@ async def _run_command(
         result = await run(argv, cwd, policy, sink=announce.delta)
     finally:
         timer.cancel()
-    denied = _sandbox_denied(result) and not result.refused
+    denied = _sandbox_denied(result) and not result.refused  # a refused start is no sandbox denial
     if call.policy == "on-failure" and denied and policy is not FULL_ACCESS:
         announce()
         result = await _retry_unsandboxed(call, argv, cwd, command, run, announce) or result
@@ -208,8 +219,6 @@ def _refused(call: Call, argv: list[str], cwd: Path, command: str, decision: Dec
 
 
 def _sandbox_denied(result: ExecResult) -> bool:
-    if result.refused:
-        return True
     markers = ("Permission denied", "Operation not permitted", "Read-only file system", "Network is unreachable")
     return result.exit_code not in (0, None) and any(m in result.output for m in markers)
 
@@ -251,12 +260,12 @@ async def exec_command(call: Call) -> Output:
         return await manager.start(argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink)
 
     result, refusal = await _run_command(call, command, args, run)
-    return refusal if result is None else _for_model(call, result)
+    return refusal if result is None else _for_model(call, args, result)
 
 
-def _for_model(call: Call, result: ExecResult) -> str:
+def _for_model(call: Call, args: dict[str, Any], result: ExecResult) -> str:
     """What the model reads: cut to its own max_output_tokens, else the model's truncation policy."""
-    return result.for_model(call.args().get("max_output_tokens") or call.state.output_token_limit)
+    return result.for_model(args.get("max_output_tokens") or call.state.output_token_limit)
 
 
 async def write_stdin(call: Call) -> Output:
@@ -268,7 +277,7 @@ async def write_stdin(call: Call) -> Output:
         result = await call.thread.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
     except KeyError as exc:
         return str(exc.args[0])
-    return _for_model(call, result)
+    return _for_model(call, args, result)
 
 
 # --- apply_patch -----------------------------------------------------------------------------------

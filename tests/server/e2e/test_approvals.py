@@ -116,6 +116,22 @@ async def test_untrusted_asks_even_for_ls_and_an_amendment_covers_the_prefix(env
     assert [i["status"] for i in completed_items(after, "commandExecution")] == ["completed", "completed"]
 
 
+async def test_an_approved_prefix_does_not_cover_a_command_chained_after_it(env: Env) -> None:
+    srv, _ = await begin(env, shell("call_S", "ls -la"), shell("call_U", "ls -la . && touch escaped"),
+                         {"text": "stopped"})  # fmt: skip
+    request = await srv.read_request("item/commandExecution/requestApproval")
+    amendment = ["ls", "-la"]
+    await srv.respond(
+        request["id"], {"decision": {"acceptWithExecpolicyAmendment": {"execpolicy_amendment": amendment}}}
+    )
+    again = await srv.read_request("item/commandExecution/requestApproval")
+    assert again["params"]["itemId"] == "call_U"
+    await srv.respond(again["id"], {"decision": "decline"})
+    after = await srv.collect_until("turn/completed")
+    assert [i["status"] for i in completed_items(after, "commandExecution")] == ["completed", "declined"]
+    assert not (env.ws / "escaped").exists()
+
+
 async def test_patch_accept_then_accept_for_session_skips_the_second_ask(env: Env) -> None:
     srv, _ = await begin(env, patch("patch-1", PATCH_ADD), patch("patch-2", PATCH_UPDATE), {"text": "patched twice"})
     started = await srv.read_until(
