@@ -20,7 +20,7 @@ from .render import JSON_HEADERS, RequestContext, render
 from .script import Script, ScriptError, Step, last_user_text, parse_steps
 from .serving import FAST_PATH, Handler
 from .stream import send_plan
-from .templates import TemplateCache
+from .templates import TemplateCache, cacheable
 
 log = logging.getLogger("mockprovider")
 
@@ -111,7 +111,7 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
     template = state.templates.get(step, raw)  # only instant-replay steps ever have one
     if template is None:
         ctx = RequestContext(body, len(raw), body.get("stream") is True, state.config.chunk_size, state.ids)
-        if state.config.speed == 0 and state.templates.cacheable(step):
+        if state.config.speed == 0 and cacheable(step):
             template = state.templates.build(step, ctx, raw)  # None until the request's shape repeats
         if template is None:
             return await _render(request, state, step, index, ctx, raw)

@@ -86,20 +86,12 @@ _MAX_TEMPLATES = 256  # codex-sized requests make ~50 KB templates; a varied loa
 class TemplateCache:
     _templates: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # by step and shape digest
     _by_raw: dict[tuple[int, bytes], Template] = field(default_factory=dict)  # repeated identical bodies skip _shape
-    _cacheable: dict[int, tuple[Step, bool]] = field(default_factory=dict)
     _seen: dict[tuple[int, bytes], None] = field(default_factory=dict)  # shapes met once: rendered, not built
 
     def clear(self) -> None:
         self._templates.clear()
         self._by_raw.clear()
-        self._cacheable.clear()
         self._seen.clear()
-
-    def cacheable(self, step: Step) -> bool:
-        known = self._cacheable.get(id(step))
-        if known is None:
-            known = self._cacheable[id(step)] = (step, cacheable(step))  # the step is held: its id stays its own
-        return known[1]
 
     def get(self, step: Step, raw: bytes) -> Template | None:
         """The template for a body seen before with this step (load tests send one body thousands of times)."""

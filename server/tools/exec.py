@@ -138,19 +138,6 @@ class ExecManager:
             await self._write(session, chars.encode())
         return await self._collect(session, yield_ms / 1000)
 
-    async def run_to_end(
-        self, argv: list[str], cwd: Path, policy: SandboxPolicy, timeout_s: float, sink: OutputSink | None = None
-    ) -> ExecResult:
-        """Run a command to completion (shell_command, command/exec); kill it at the timeout."""
-        result = await self.start(argv, cwd, policy, yield_ms=int(timeout_s * 1000), sink=sink)
-        if result.session_id is not None:
-            session = self.sessions.pop(result.session_id)
-            await _kill(session)
-            return ExecResult(
-                result.output + session.take(), result.wall_time, 124, None, result.chunk_id, process_id=session.id
-            )
-        return result
-
     async def close(self) -> None:
         for session in list(self.sessions.values()):
             await _kill(session)
