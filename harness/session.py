@@ -88,7 +88,10 @@ async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = N
     `new_episodes`, requests the existing cassette holds are replayed from it and only the rest go upstream."""
     redactor = redactor or Redactor.from_env()
     async with workspace() as place, _upstream(scenario, upstream) as base:
-        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None, new_episodes=new_episodes)
+        # A scripted upstream starts its script over, so it cannot answer only the requests after the kept
+        # ones: re-record it whole (it costs nothing); new_episodes is for real providers.
+        keep = new_episodes and upstream is not None
+        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None, new_episodes=keep)
         runner, port = await start_site(app, "127.0.0.1", 0)
         try:
             place.configure(f"http://127.0.0.1:{port}/v1", scenario, env_key="OPENAI_API_KEY" if upstream else None)

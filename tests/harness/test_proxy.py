@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,15 @@ import pytest
 import vcr.serialize
 from vcr.serializers import yamlserializer
 
+from harness import session
 from harness.proxy import create_proxy_app
 from harness.redact import Redactor
+from harness.scenario import Scenario
 from mockprovider import MockProvider, decode_all
 from mockprovider.cassette import Cassette
 from mockprovider.serving import start_site
 
+REPO = Path(__file__).resolve().parents[2]
 SECRET = "sk-planted0123456789abcdefXYZ"
 BODY = {"model": "mock-model", "input": f"my key is {SECRET}", "stream": True}
 
@@ -172,3 +176,18 @@ async def test_new_episodes_replays_what_the_cassette_holds_and_records_only_the
     saved = Cassette.load(cassette)
     assert [json.loads(i.request_body or "{}")["input"] for i in saved.interactions] == ["question one", "question two"]
     assert "extended_at" in saved.metadata
+
+
+async def test_new_episodes_with_a_scripted_upstream_records_the_right_answers(tmp_path: Path) -> None:
+    scenario = Scenario.load(REPO / "cassettes/scenarios/approvals/exec_accepted.yaml")
+    cassette = tmp_path / "exec_accepted.yaml"
+    first = await session.record(scenario, cassette)
+    held = Cassette.load(cassette)
+    held.interactions = held.interactions[:1]  # as if the session now makes one more model call
+    held.save(cassette)
+    again = await session.record(scenario, cassette, new_episodes=True)
+    def ids_masked(text: str) -> str:  # the scripted upstream mints fresh item ids on every run
+        return re.sub(r"msg_[0-9a-f]{48}", "msg_ID", text)
+
+    assert ids_masked(again.render()) == ids_masked(first.render())
+    assert len(Cassette.load(cassette).interactions) == 2
