@@ -127,11 +127,8 @@ async def _replay_episode(
     if isinstance(picked, str):
         return None
     index, step = picked
-    try:
-        parsed = json.loads(body) if body else {}
-    except json.JSONDecodeError:
-        parsed = {}
-    ctx = RequestContext(parsed if isinstance(parsed, dict) else {}, len(body), True, 20, IdFactory())
+    # A recorded step renders from its chunks alone: the request body plays no part.
+    ctx = RequestContext({}, len(body), True, 20, IdFactory())
     recording.interactions.append(episodes.cassette.interactions[index])
     recording.save()
     return await send_plan(request, render(step, ctx), speed=1)  # as recorded: same chunks, same timing
