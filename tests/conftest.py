@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.report import record
-from tests.support.secrets import PLANTED, PLANTED_ENV, count_files, leaks
+from tests.support.secrets import PLANTED, PLANTED_ENV, scan
 
 REPO = Path(__file__).resolve().parent.parent
 for _name in ("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV):
@@ -20,8 +20,10 @@ for _name in ("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV):
 @pytest.fixture(scope="session", autouse=True)
 def _no_planted_secret_on_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     yield
-    roots = [tmp_path_factory.getbasetemp(), REPO / "cassettes"]
-    found = [path for root in roots for path in leaks(root)]
+    temp_files, in_temp = scan(tmp_path_factory.getbasetemp())
+    library_files, in_library = scan(REPO / "cassettes")
+    found = in_temp + in_library
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    record(f"secrets-{worker}", files_scanned=sum(count_files(root) for root in roots), leaks=len(found))
+    # Every worker scans the one cassette library: the report counts it once.
+    record(f"secrets-{worker}", temp_files=temp_files, library_files=library_files, leaks=len(found))
     assert found == [], f"the planted secret was written to: {found}"

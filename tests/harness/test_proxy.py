@@ -186,6 +186,7 @@ async def test_new_episodes_with_a_scripted_upstream_records_the_right_answers(t
     held.interactions = held.interactions[:1]  # as if the session now makes one more model call
     held.save(cassette)
     again = await session.record(scenario, cassette, new_episodes=True)
+
     def ids_masked(text: str) -> str:  # the scripted upstream mints fresh item ids on every run
         return re.sub(r"msg_[0-9a-f]{48}", "msg_ID", text)
 

@@ -46,8 +46,7 @@ FAULTS: dict[str, Fault] = {
     "http-401": Fault(_http(401, type="invalid_request_error"), _status(401), RESENT, STREAM_RETRIES),
     "http-429": Fault(_http(429, type="rate_limit_error"), TOO_MANY, 1, 0),
     "http-429-retry-after": Fault(
-        _http(429, True, type="rate_limit_error"), {"responseTooManyFailedAttempts": {"httpStatusCode": 429}},
-        RESENT, STREAM_RETRIES,
+        _http(429, True, type="rate_limit_error"), TOO_MANY, RESENT, STREAM_RETRIES,
     ),
     "http-500": Fault(_http(500), "internalServerError", BOTH_LAYERS, STREAM_RETRIES),
     "http-500-retry-after": Fault(_http(500, True), "internalServerError", BOTH_LAYERS, STREAM_RETRIES),

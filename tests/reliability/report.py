@@ -14,5 +14,4 @@ from server.fsutil import atomic_write
 def record(name: str, **figures: Any) -> None:
     folder = os.environ.get("REELKIT_RELIABILITY_REPORT")
     if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
         atomic_write(Path(folder) / f"{name}.json", json.dumps(figures, indent=2) + "\n")

@@ -19,8 +19,7 @@ BATCHES, PER_BATCH = 220, 50  # 11,000 generated cases, plus the hand-written co
 
 async def _exchange(srv: AppServerProcess, batch: list[Case], round_no: int) -> None:
     """Send one batch plus a valid request; read until every expected answer and the valid one arrived."""
-    assert srv.proc.stdin is not None
-    srv.proc.stdin.write(b"".join(case.line for case in batch))
+    await srv.send_raw(b"".join(case.line for case in batch))
     valid = await srv.request("thread/list", {"limit": 1})
     expected = {case.request_id: case for case in batch if case.request_id is not None}
     while True:

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs installed; types-jsonschema is not a dependency
+import jsonschema
 
 SCHEMA_DIR = Path(__file__).parents[2] / "server" / "protocol" / "schema"
 # Methods whose response type name is not the PascalCase of the method.

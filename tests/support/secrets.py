@@ -10,20 +10,22 @@ PLANTED = "sk-proj-reelkitPLANTEDsecret0123456789abcdefXYZ"
 PLANTED_ENV = "REELKIT_PLANTED_KEY"
 
 
-def leaks(root: Path, secret: str = PLANTED) -> list[Path]:
-    """Every file under `root` holding the secret, raw or base64-encoded (as in a Basic auth header)."""
+def scan(root: Path, secret: str = PLANTED) -> tuple[int, list[Path]]:
+    """How many files are under `root`, and every one holding the secret, raw or base64-encoded (as in a
+    Basic auth header)."""
     needles = [secret.encode(), base64.b64encode(secret.encode())[:40]]
-    found = []
+    count, found = 0, []
     for path in root.rglob("*"):
         if path.is_file() and not path.is_symlink():
+            count += 1
             try:
                 data = path.read_bytes()
             except OSError:
                 continue  # sockets, fifos, files a sandboxed tool made unreadable
             if any(n in data for n in needles):
                 found.append(path)
-    return found
+    return count, found
 
 
-def count_files(root: Path) -> int:
-    return sum(1 for path in root.rglob("*") if path.is_file() and not path.is_symlink())
+def leaks(root: Path, secret: str = PLANTED) -> list[Path]:
+    return scan(root, secret)[1]
