@@ -157,6 +157,8 @@ def _disconnected(reason: str) -> _Failure:
 
 def _raise_for_terminal(event: Event) -> None:
     kind = event.get("type")
+    if kind == "response.completed" and not isinstance((event.get("response") or {}).get("id"), str):
+        raise _disconnected("failed to parse ResponseCompleted: missing field `id`")  # retried, as codex does
     if kind == "response.failed":
         raise _failed(((event.get("response") or {}).get("error")) or {})
     if kind == "response.incomplete":

@@ -215,10 +215,7 @@ class Turn:
             self.state.finished(items.agent_message(msg_id, text))
 
     def _completed(self, resp: _Response, event: Event) -> None:
-        response = event.get("response") or {}
-        if not isinstance(response.get("id"), str):
-            message = "stream disconnected before completion: failed to parse ResponseCompleted: missing field `id`"
-            raise ModelError(message, {"responseStreamDisconnected": {"httpStatusCode": None}}, retryable=True)
+        response = event.get("response") or {}  # its id was checked where the stream is read
         resp.usage, resp.end_turn, resp.done = Usage.of(response.get("usage")), response.get("end_turn"), True
 
     def _report_usage(self, resp: _Response) -> None:

@@ -61,6 +61,11 @@ FAULTS: dict[str, Fault] = {
     "stall-past-idle-timeout": Fault(
         {"text": TEXT, "stall_ms": 4 * IDLE_MS, "stall_after": 3}, DROPPED, RESENT, STREAM_RETRIES
     ),
+    "completed-without-id": Fault(
+        {"events": [{"type": "response.created", "response": {"id": "resp_1", "status": "in_progress", "output": []}},
+                    {"type": "response.completed", "response": {"status": "completed", "output": []}}]},
+        DROPPED, RESENT, STREAM_RETRIES,
+    ),
     "malformed-event": Fault({"text": TEXT, "malformed_at": 5}, None, 1, 0),  # skipped, as codex skips it
     "failed-server-error": Fault({"failed": {"code": "server_error"}}, DROPPED, RESENT, STREAM_RETRIES),
     "failed-rate-limit": Fault(
