@@ -156,7 +156,9 @@ async def _run_command(
     if decision in (Decision.DECLINE, Decision.CANCEL, Decision.FAILED):
         return None, _refused(call, argv, cwd, command, decision)
     # An approved command was announced with its request; any other is announced once it has run a moment.
-    announce = _Announce(call, items.command_execution(call.call_id, argv, str(cwd), command), decision is not None)
+    announce = _Announce(
+        call, lambda: items.command_execution(call.call_id, argv, str(cwd), command), decision is not None
+    )
     policy = FULL_ACCESS if escalate and decision else call.thread.settings.sandbox
     started = time.monotonic()
     timer = asyncio.get_running_loop().call_later(ANNOUNCE_AFTER_S, announce.window_over)
@@ -184,7 +186,7 @@ ANNOUNCE_AFTER_S = 0.15
 @dataclass(slots=True)
 class _Announce:
     call: Call
-    item: items.Item
+    item: Callable[[], items.Item]  # built only if announced: an approved command was announced already
     done: bool = False
     streaming: bool = False
     seen_output: bool = False
@@ -192,7 +194,7 @@ class _Announce:
     def __call__(self) -> None:
         if not self.done:
             self.done = True
-            self.call.state.started(self.item)
+            self.call.state.started(self.item())
 
     def window_over(self) -> None:
         self.streaming = True

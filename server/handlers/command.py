@@ -61,19 +61,18 @@ async def run(ctx: Ctx, params: p.CommandExecParams) -> dict[str, Any]:
     key = params.process_id or f"anon-{id(running)}"
     ctx.state.commands[key] = running
     try:
-        proc = await asyncio.create_subprocess_exec(
-            *wrap(params.command, _policy(ctx, params), cwd), cwd=cwd, env=env, start_new_session=True,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-    except BaseException as exc:
-        running.spawned.set_exception(InvalidRequest(f'process id "{key}" failed to start'))
-        running.spawned.exception()  # retrieved: nobody may be waiting
-        ctx.state.commands.pop(key, None)
-        raise exc
-    running.spawned.set_result(proc)
-    if not params.stream_stdin and proc.stdin is not None:
-        proc.stdin.close()
-    try:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *wrap(params.command, _policy(ctx, params), cwd), cwd=cwd, env=env, start_new_session=True,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+        except BaseException:
+            running.spawned.set_exception(InvalidRequest(f'process id "{key}" failed to start'))
+            running.spawned.exception()  # retrieved: nobody may be waiting
+            raise
+        running.spawned.set_result(proc)
+        if not params.stream_stdin and proc.stdin is not None:
+            proc.stdin.close()
         return await _collect(ctx, params, proc, key)
     finally:
         ctx.state.commands.pop(key, None)
