@@ -97,3 +97,15 @@ def test_the_sandboxed_writer_applies_inside_and_is_denied_outside(tmp_path: Pat
     )
     assert (bad.returncode, "Permission denied" in bad.stderr, list(outside.iterdir())) == (1, True, [])
     assert (ro.returncode, (ws / "ro.txt").exists()) == (1, False)
+
+
+def test_a_new_file_gets_the_umask_mode_and_an_updated_one_keeps_its_own(tmp_path: Path) -> None:
+    (tmp_path / "script.sh").write_text("echo a\n")
+    (tmp_path / "script.sh").chmod(0o755)
+    changes = ap.plan(ap.parse("*** Begin Patch\n*** Add File: new.txt\n+x\n*** Update File: script.sh\n"
+                               "-echo a\n+echo b\n*** End Patch"), tmp_path)  # fmt: skip
+    result = sandboxed_apply(changes, tmp_path, SandboxMode.WORKSPACE_WRITE)
+    assert result.returncode == 0, result.stderr
+    umask = subprocess.run(["sh", "-c", "umask"], capture_output=True, text=True, check=True).stdout
+    modes = [(tmp_path / name).stat().st_mode & 0o777 for name in ("new.txt", "script.sh")]
+    assert modes == [0o666 & ~int(umask, 8), 0o755]
