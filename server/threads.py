@@ -64,6 +64,7 @@ class Settings:
 @dataclass(slots=True)
 class ActiveTurn:
     record: TurnRecord
+    started_at: int = 0  # as persisted in turn_started; the record shows it once the turn runs
     task: asyncio.Task[None] | None = None
     kind: str = "regular"  # regular | review
     steer: list[list[dict[str, Any]]] = field(default_factory=list)  # user inputs injected mid-turn

@@ -94,7 +94,7 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
     state.persist = lambda item: thread.record("item_completed", {"turn_id": record.id, "item": item})
     started = time.monotonic()
     thread.set_status({"type": "active", "activeFlags": []})
-    record.started_at = int(time.time())
+    record.started_at = thread.active.started_at  # the time persisted when the turn began
     thread.notify("turn/started", {"threadId": thread.id, "turn": record.wire("notLoaded")})
     try:
         await _drive(server, thread, state, inputs, opts)
@@ -224,6 +224,7 @@ class _Wire:
 def begin(thread: ThreadRuntime) -> ActiveTurn:
     """Install a new active turn, on disk before the client hears its id (turn/start answers with it)."""
     record = TurnRecord(new_id())  # startedAt stays null in the turn/start answer, as codex sends it
-    thread.record("turn_started", {"turn_id": record.id, "started_at": int(time.time())})
-    thread.active = ActiveTurn(record)
+    started_at = int(time.time())
+    thread.record("turn_started", {"turn_id": record.id, "started_at": started_at})
+    thread.active = ActiveTurn(record, started_at)
     return thread.active
