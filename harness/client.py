@@ -31,7 +31,11 @@ class AppServerProcess:
         cwd: Path | None = None,
     ) -> AppServerProcess:
         command = list(argv or [sys.executable, "-m", "server"])
-        full_env = {**os.environ, "CODEX_HOME": str(codex_home), **(env or {})}
+        # codex makes no helper aliases for a CODEX_HOME under $TMPDIR (default /tmp), and then cannot start its
+        # sandbox with a system bwrap ("execvp codex-linux-sandbox"): give each server a TMPDIR beside its home.
+        tmpdir = codex_home.parent / f"{codex_home.name}-tmp"
+        tmpdir.mkdir(parents=True, exist_ok=True)
+        full_env = {**os.environ, "CODEX_HOME": str(codex_home), "TMPDIR": str(tmpdir), **(env or {})}
         proc = await asyncio.create_subprocess_exec(
             *command, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
             env=full_env, cwd=cwd, limit=64 * 1024 * 1024,

@@ -259,7 +259,10 @@ async def exec_command(call: Call) -> Output:
     manager = call.thread.exec
 
     async def run(argv: list[str], cwd: Path, policy: SandboxPolicy, sink: Any) -> ExecResult:
-        return await manager.start(argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink)
+        # the workdir only says where the command runs; what it may write follows from the turn's cwd
+        return await manager.start(
+            argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink, sandbox_cwd=call.cwd
+        )
 
     result, refusal = await _run_command(call, command, args, run)
     return refusal if result is None else _for_model(call, args, result)
@@ -298,7 +301,7 @@ async def apply_patch(call: Call) -> Output:
     if needs and call.policy == "never":
         if call.asker.blocking_forbidden:
             raise BlockingRequestError("item/fileChange/requestApproval")
-        return "patch rejected: writing outside the sandbox is blocked by the approval policy (never)"
+        return ap.rejected_text(call.thread.settings.sandbox.mode)
     item_changes = [
         items.change_entry(str(c.path), c.kind, c.diff, str(c.move_to) if c.move_to else None) for c in changes
     ]

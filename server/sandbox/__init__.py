@@ -1,24 +1,25 @@
 """Kernel-enforced sandboxing for every command and patch the agent runs.
 
 `SandboxPolicy` says what a command may touch; `wrap()` turns an argv into one that runs under the
-launcher (`launch.py`), which applies Landlock and a private network namespace in the child before
-exec and kills every descendant when the command ends. Where the kernel cannot enforce a mode, the
-launcher exits 126 and says why: nothing runs unconfined by accident.
+launcher (`launch.py`), which runs it in bubblewrap with codex's seccomp filter and kills every
+descendant when the command ends. Writable roots come from the policy and the *turn* cwd only; the
+directory a command runs in is the caller's `cwd=` and grants nothing. Where bwrap, user namespaces or
+libseccomp are missing, the launcher exits 126 and says why: nothing runs unconfined by accident.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from .launch import EXIT_REFUSED, landlock_abi
+from .bwrap import PROTECTED
+from .launch import EXIT_REFUSED
 
 LAUNCHER = Path(__file__).with_name("launch.py")
-__all__ = ["EXIT_REFUSED", "LAUNCHER", "SandboxMode", "SandboxPolicy", "landlock_abi", "wrap"]
+__all__ = ["EXIT_REFUSED", "LAUNCHER", "PROTECTED", "SandboxMode", "SandboxPolicy", "wrap"]
 
 
 class SandboxMode(StrEnum):
@@ -44,17 +45,26 @@ class SandboxPolicy:
         return [str(p.resolve()) for p in roots]
 
     def allows_write(self, path: Path, cwd: Path) -> bool:
-        """Whether a write to `path` is inside the policy (used to decide on approvals before running)."""
+        """Whether a write to `path` is inside the policy (used to decide on approvals before running).
+
+        As codex's in-process check: a protected name (`.git`, `.codex`, ...) directly under a root counts
+        as outside it, like the read-only mount the sandbox puts there."""
         if self.mode is SandboxMode.DANGER_FULL_ACCESS:
             return True
         target = path.resolve()
-        return any(target.is_relative_to(root) for root in self.writable(cwd))
+        for root in map(Path, self.writable(cwd)):
+            if target.is_relative_to(root) and not any(target.is_relative_to(root / n) for n in PROTECTED):
+                return True
+        return False
 
-    def to_json(self, cwd: Path) -> str:
+    def launcher_args(self, cwd: Path) -> list[str]:
         network = self.network_access or self.mode is SandboxMode.DANGER_FULL_ACCESS
-        return json.dumps({"mode": self.mode.value, "writable": self.writable(cwd), "network": network})
+        return [self.mode.value, "network" if network else "no-network", *self.writable(cwd)]
 
 
 def wrap(argv: list[str], policy: SandboxPolicy, cwd: Path) -> list[str]:
-    """The argv that runs `argv` confined by `policy` (the launcher is stdlib-only: -S keeps start-up fast)."""
-    return [sys.executable, "-E", "-s", "-S", str(LAUNCHER), policy.to_json(cwd), "--", *argv]
+    """The argv that runs `argv` confined by `policy`, with writable roots from `cwd`, the *turn's* cwd.
+
+    Run it in the command's own working directory (e.g. the model's `workdir`): that grants nothing.
+    The launcher is stdlib-only: -S keeps its start-up fast."""
+    return [sys.executable, "-E", "-s", "-S", str(LAUNCHER), *policy.launcher_args(cwd), "--", *argv]

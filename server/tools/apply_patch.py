@@ -233,6 +233,15 @@ def apply(changes: list[FileChange]) -> str:
     return "Success. Updated the following files:\n" + "".join(line + "\n" for line in summary)
 
 
+def rejected_text(mode: str) -> str:
+    """codex's words when a patch needs approval the policy `never` cannot give (SANDBOX.md §10).
+
+    A protected name under a writable root (`.git`, `.codex`, ...) counts as outside, so it gets the same text."""
+    if mode == "read-only":
+        return "patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings"
+    return "patch rejected: writing outside of the project; rejected by user approval settings"
+
+
 def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

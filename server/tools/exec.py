@@ -120,10 +120,12 @@ class ExecManager:
         yield_ms: int = 10_000,
         tty: bool = False,
         sink: OutputSink | None = None,
+        sandbox_cwd: Path | None = None,
     ) -> ExecResult:
         if len(self.sessions) >= MAX_SESSIONS:
             await self._evict_oldest()
-        session = await self._spawn(wrap(argv, policy, cwd), cwd, tty, sink)
+        # Writable roots come from the turn's cwd (`sandbox_cwd`); `cwd` (the model's workdir) only sets where it runs.
+        session = await self._spawn(wrap(argv, policy, sandbox_cwd or cwd), cwd, tty, sink)
         return await self._collect(session, yield_ms / 1000)
 
     async def write_stdin(

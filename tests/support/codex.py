@@ -27,8 +27,12 @@ class CodexRun:
 
 
 def codex_env(home: Path) -> dict[str, str]:
-    # Only what codex needs: its home, a HOME, and a PATH; never the developer's own credentials.
-    return {"CODEX_HOME": str(home), "HOME": str(home), "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    # Only what codex needs: its home, a HOME, and a PATH; never the developer's own credentials. And a TMPDIR
+    # that does not hold its home: else codex makes no helper aliases and its sandbox fails with a system bwrap.
+    tmpdir = home.parent / f"{home.name}-tmp"
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    path = os.environ.get("PATH", "/usr/bin:/bin")
+    return {"CODEX_HOME": str(home), "HOME": str(home), "PATH": path, "TMPDIR": str(tmpdir)}
 
 
 async def codex_exec(

@@ -136,7 +136,7 @@ async def test_a_quick_sandbox_denial_reaches_the_model_without_an_item(env: Env
     assert kinds == ["userMessage", "agentMessage"]
     output = call_output(env.mock.response_requests[1], "d1")
     assert "Process exited with code 1" in output
-    assert "Permission denied" in output
+    assert "Read-only file system" in output  # EROFS, as codex says
 
 
 async def test_unknown_tools_and_bad_arguments_are_reported_to_the_model(env: Env) -> None:
