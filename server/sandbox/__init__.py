@@ -51,11 +51,11 @@ class SandboxPolicy:
         as outside it, like the read-only mount the sandbox puts there."""
         if self.mode is SandboxMode.DANGER_FULL_ACCESS:
             return True
-        target = path.resolve()
-        for root in map(Path, self.writable(cwd)):
-            if target.is_relative_to(root) and not any(target.is_relative_to(root / n) for n in PROTECTED):
-                return True
-        return False
+        target, roots = path.resolve(), [Path(r) for r in self.writable(cwd)]
+        # Protected under any root, even when another root holds it (cwd under /tmp): the mounts say the same.
+        if any(target.is_relative_to(root / name) for root in roots for name in PROTECTED):
+            return False
+        return any(target.is_relative_to(root) for root in roots)
 
     def launcher_args(self, cwd: Path) -> list[str]:
         network = self.network_access or self.mode is SandboxMode.DANGER_FULL_ACCESS

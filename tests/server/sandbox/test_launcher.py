@@ -1,0 +1,132 @@
+"""The launcher's own promises: codex's protected names, its refusals, seccomp, and the mount points
+it makes and removes. Everything runs for real (bwrap, the kernel, the filesystem)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from server.sandbox import EXIT_REFUSED, SandboxMode, SandboxPolicy, wrap
+from server.tools import apply_patch as ap
+
+WS = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, include_tmp=False)
+
+
+def run(policy: SandboxPolicy, ws: Path, script: str, **kw: object) -> subprocess.CompletedProcess[str]:
+    argv = wrap(["bash", "-c", script], policy, ws)
+    return subprocess.run(argv, cwd=kw.pop("cwd", ws), capture_output=True, text=True, timeout=60, **kw)  # type: ignore[call-overload, no-any-return]
+
+
+def test_protected_names_stay_read_only_and_missing_ones_cannot_be_made(tmp_path: Path) -> None:
+    (tmp_path / ".git/hooks").mkdir(parents=True)
+    (tmp_path / ".agents").mkdir()  # empty: masked like a missing one
+    result = run(WS, tmp_path, "for d in .git/hooks .agents .codex .aws; do touch $d/x; mkdir -p $d; done; echo ok > f")
+    assert result.stderr.count("Read-only file system") == 4, result.stderr
+    assert (tmp_path / "f").read_text() == "ok\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".agents", ".git", "f"]  # no mount point left behind
+    assert list((tmp_path / ".git/hooks").iterdir()) == []
+
+
+def test_a_symlinked_protected_name_refuses_with_codexs_message(tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / ".codex").symlink_to(tmp_path / "elsewhere")
+    result = run(WS, tmp_path, "echo ran > ran.txt")
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"error building bubblewrap command: Fatal error: cannot enforce sandbox read-only path {tmp_path}/.codex "
+        f"because it crosses writable symlink {tmp_path}/.codex\n",
+    )
+    assert not (tmp_path / "ran.txt").exists()
+
+
+def test_the_workdir_grants_nothing(tmp_path: Path) -> None:
+    ws, out = tmp_path / "ws", tmp_path / "out"
+    ws.mkdir()
+    out.mkdir()
+    (ws / "link").symlink_to(out)
+    for workdir in (out, ws / "link"):
+        result = run(WS, ws, "pwd; echo pwn > pwn.txt", cwd=workdir)
+        assert result.stdout == f"{out}\n"  # resolved, symlinks followed
+        assert "Read-only file system" in result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_without_bwrap_nothing_runs(tmp_path: Path) -> None:
+    result = run(WS, tmp_path, "echo ran > ran.txt", env={"PATH": str(tmp_path)})
+    assert result.returncode == EXIT_REFUSED
+    assert "bubblewrap (bwrap) is not installed" in result.stderr
+    assert not (tmp_path / "ran.txt").exists()
+
+
+def test_when_bwrap_cannot_build_the_sandbox_nothing_runs(tmp_path: Path) -> None:
+    # As on a kernel without user namespaces: bwrap fails before the command; we must not run it anyway.
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "bwrap").write_text("#!/bin/sh\necho 'bwrap: Creating new namespace failed: Operation not permitted' >&2\n"
+                                "exit 1\n")  # fmt: skip
+    (fake / "bwrap").chmod(0o755)
+    result = run(WS, tmp_path, "echo ran > ran.txt", env={"PATH": f"{fake}:/usr/bin:/bin"})
+    assert result.returncode == EXIT_REFUSED
+    assert "refusing to run under workspace-write: bubblewrap could not build the sandbox" in result.stderr
+    assert not (tmp_path / "ran.txt").exists()
+
+
+def test_a_failing_command_is_not_a_refusal(tmp_path: Path) -> None:
+    assert run(WS, tmp_path, "exit 1").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("socket.socket(socket.AF_INET)", "Operation not permitted"),
+        ("socket.socket(socket.AF_NETLINK, socket.SOCK_RAW)", "Operation not permitted"),
+        ("socket.socket(socket.AF_UNIX).connect('/nonexistent')", "Operation not permitted"),
+        ("import os; a, b = socket.socketpair(); os.write(a.fileno(), b'ok'); print(os.read(b.fileno(), 2))", "ok"),
+    ],
+)
+def test_seccomp_allows_unix_ipc_and_nothing_else(tmp_path: Path, code: str, expected: str) -> None:
+    result = run(WS, tmp_path, f'python3 -c "import socket; {code}"')
+    assert expected in result.stdout + result.stderr
+
+
+def test_capabilities_and_privileges_are_gone(tmp_path: Path) -> None:
+    result = run(WS, tmp_path, "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; echo $$")
+    assert result.stdout.split() == [
+        "CapEff:", "0000000000000000", "CapBnd:", "0000000000000000", "NoNewPrivs:", "1", "Seccomp:", "2", "2",
+    ]  # fmt: skip
+
+
+def test_a_missing_protected_name_stays_masked_while_any_command_needs_it(tmp_path: Path) -> None:
+    # A long command keeps its mask when a short one ends: the mount point is removed by the last one only.
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, writable_roots=(tmp_path,), include_tmp=False)
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    script = f"echo up; read _ < {fifo}; mkdir -p .git/hooks; touch .git/hooks/x"
+    long = subprocess.Popen(wrap(["bash", "-c", script], policy, ws), cwd=ws, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert long.stdout is not None
+        assert long.stdout.readline() == "up\n"  # its sandbox (and the mask) is in place
+        assert run(policy, ws, "true").returncode == 0
+    finally:
+        fifo.write_text("go\n")
+        _, err = long.communicate(timeout=60)
+    assert "Read-only file system" in err
+    assert sorted(p.name for p in ws.iterdir()) == []
+
+
+def test_patch_checks_treat_protected_names_as_outside(tmp_path: Path) -> None:
+    policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE)
+    verdicts = {p: policy.allows_write(tmp_path / p, tmp_path) for p in ("a.txt", ".git/x", ".codex/c", "d/.git/x")}
+    assert verdicts == {"a.txt": True, ".git/x": False, ".codex/c": False, "d/.git/x": True}
+    assert ap.rejected_text("workspace-write") == (
+        "patch rejected: writing outside of the project; rejected by user approval settings"
+    )
+    assert ap.rejected_text("read-only") == (
+        "patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings"
+    )
