@@ -10,7 +10,7 @@ from typing import Any
 
 from mockprovider.cassette import Cassette, Interaction
 from mockprovider.matching import MatchConfig, match_key
-from mockprovider.sse import decode_all
+from reelkit_common.sse import decode_all
 
 from .redact import Redactor
 from .session import golden_path, scenario_of

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 FORMAT_VERSION = 1
 
