@@ -50,6 +50,8 @@ def verify(path: Path, redactor: Redactor) -> list[str]:
     for index, item in enumerate(cassette.interactions):
         if item.chunks is not None and b"".join(c.data for c in item.chunks) != item.body:
             problems.append(f"{path}: interaction #{index}: chunks do not add up to the body")
+        # What a replay hands back (chunks joined, deltas accumulated, base64 decoded), not just the file's text.
+        problems += [f"{path}: interaction #{index}: {leak}" for leak in redactor.interaction_leaks(item)]
     return problems
 
 

@@ -139,11 +139,19 @@ def _dump(item: Interaction) -> dict[str, Any]:
         "body": {"string": item.body.decode("utf-8", errors="replace")},
     }
     if item.chunks is not None:
-        response["chunks"] = [{"offset_ms": round(c.offset_ms, 3), "data": c.data.decode()} for c in item.chunks]
+        response["chunks"] = [{"offset_ms": round(c.offset_ms, 3), "data": _chunk_data(c.data)} for c in item.chunks]
     if item.ending != "eof":
         response["ending"] = item.ending
     request = {"method": item.method, "uri": item.uri, "body": item.request_body, "headers": item.request_headers}
     return {"request": request, "response": response}
+
+
+def _chunk_data(data: bytes) -> str | bytes:
+    """Text when the chunk is whole UTF-8; else bytes (YAML !!binary): a character split across chunks is normal."""
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        return data
 
 
 class _Dumper(yaml.SafeDumper):
