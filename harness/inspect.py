@@ -33,8 +33,8 @@ def events_of(item: Interaction) -> list[dict[str, Any]]:
 
 def verify(path: Path, redactor: Redactor) -> list[str]:
     """Problems that make a cassette unusable: unreadable, leaking, no scenario, no or broken golden."""
+    cassette = Cassette.load(path)  # an unreadable file is a CassetteError: one `Error:` line from the CLI
     try:
-        cassette = Cassette.load(path)
         scenario_of(cassette)
     except ValueError as exc:
         return [str(exc)]

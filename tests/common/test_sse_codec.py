@@ -38,12 +38,12 @@ def test_a_character_split_across_chunks_decodes_whole() -> None:
 def test_a_25_mb_body_decodes_in_well_under_a_second() -> None:
     event = encode_event({"type": "response.output_text.delta", "delta": "x" * 200})
     body = event * (25 * 1024 * 1024 // len(event))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: other engineers' load on the shared cores does not count
     whole = decode_all(body)
     # One long line fed in small pieces must not be re-joined per piece either.
     long_line = b"data: " + b"y" * (8 * 1024 * 1024) + b"\n\n"
     pieces = _feed_all(long_line, 4096)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert len(whole) == len(body) // len(event)
     assert pieces == [(None, "y" * (8 * 1024 * 1024))]
     assert elapsed < 3.0, f"decoding took {elapsed:.2f}s"  # ~0.3 s measured on 2 shared cores; bound is loose
