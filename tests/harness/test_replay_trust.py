@@ -38,8 +38,8 @@ def test_an_unsandboxed_step_is_refused_without_trust_and_runs_with_it(tmp_path:
     refused = CliRunner().invoke(cli, ["replay", str(path)])
     assert refused.exit_code == 1
     assert (
-        "refusing to replay an untrusted cassette: step 1 (command/exec) params.sandboxPolicy.type asks for dangerFullAccess"
-        in refused.output
+        "refusing to replay an untrusted cassette: "
+        "step 1 (command/exec) params.sandboxPolicy.type asks for dangerFullAccess" in refused.output
     )
     assert "pass --trust if you trust who made it" in refused.output
     assert not marker.exists()
