@@ -12,7 +12,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 from . import appserver, harness_overhead, mock_throughput, suite_time
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -87,17 +89,32 @@ def record(
     click.echo(f"recorded {cassette_path} and {cassette_path.with_suffix('.jsonl').name}")
 
 
+@contextmanager
+def _load_errors() -> Iterator[None]:
+    """A cassette that cannot be read is one `Error: <file>: <what> (<fix>)` line and exit 1."""
+    try:
+        yield
+    except CassetteError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+TRUST = "Run steps that ask for danger-full-access, unsandboxed command/exec, notify or MCP commands."
+
+
 @cli.command()
 @CASSETTES
 @click.option("--server", default=None, help="App-server command (default: ours).")
 @click.option("--update-goldens", is_flag=True, help="Write the replayed transcript as the new golden.")
-def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool) -> None:
+@click.option("--trust", is_flag=True, help=TRUST)
+def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool, trust: bool) -> None:
     """Re-run each cassette's session against the server and diff the transcript with its golden."""
     failed = 0
     for number, path in enumerate(cassettes, 1):
+        with _load_errors():
+            cassette = Cassette.load(path)
         click.echo(f"[{number}/{len(cassettes)}] {path} ... ", nl=False, err=True)
         try:
-            result = asyncio.run(replay_session(path, server=server))
+            result = asyncio.run(replay_session(path, server=server, trust=trust, cassette=cassette))
         except (ValueError, ScenarioError, OSError) as exc:
             failed += 1
             click.echo(f"ERROR\n  {exc}", err=True)
@@ -122,7 +139,8 @@ def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool
 @click.option("--secret-env", multiple=True)
 def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
     """Check cassettes load, hold a scenario and a golden, keep chunks consistent, and leak no secret."""
-    problems = [p for path in cassettes for p in inspect.verify(path, Redactor.from_env(secret_env))]
+    with _load_errors():
+        problems = [p for path in cassettes for p in inspect.verify(path, Redactor.from_env(secret_env))]
     for problem in problems:
         click.echo(problem)
     if problems:
@@ -135,7 +153,9 @@ def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
 def show(cassettes: tuple[Path, ...]) -> None:
     """A timeline of each cassette: requests, chunks, time to first byte, gaps, tokens."""
     for path in cassettes:
-        for line in inspect.timeline(path):
+        with _load_errors():
+            lines = inspect.timeline(path)
+        for line in lines:
             click.echo(line)
 
 
@@ -144,7 +164,8 @@ def show(cassettes: tuple[Path, ...]) -> None:
 @click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def diff(a: Path, b: Path) -> None:
     """Semantic diff of two cassettes (normalised requests, response event types) or two transcripts."""
-    lines = inspect.semantic_diff(a, b)
+    with _load_errors():
+        lines = inspect.semantic_diff(a, b)
     for line in lines:
         click.echo(line)
     sys.exit(1 if lines else 0)
@@ -170,7 +191,9 @@ def lint(cassettes: tuple[Path, ...]) -> None:
     """Check every streamed event against the openai SDK's event models and the ordering rules."""
     count = 0
     for path in cassettes:
-        for problem in inspect.lint(path):
+        with _load_errors():
+            problems = inspect.lint(path)
+        for problem in problems:
             count += 0 if ": warning: " in problem else 1
             click.echo(f"{path}: {problem}")
     if count:

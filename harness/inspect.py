@@ -10,7 +10,7 @@ from typing import Any
 
 from mockprovider.cassette import Cassette, Interaction
 from mockprovider.matching import MatchConfig, match_key
-from mockprovider.sse import decode_all
+from reelkit_common.sse import decode_all
 
 from .redact import Redactor
 from .session import golden_path, scenario_of
@@ -33,8 +33,8 @@ def events_of(item: Interaction) -> list[dict[str, Any]]:
 
 def verify(path: Path, redactor: Redactor) -> list[str]:
     """Problems that make a cassette unusable: unreadable, leaking, no scenario, no or broken golden."""
+    cassette = Cassette.load(path)  # an unreadable file is a CassetteError: one `Error:` line from the CLI
     try:
-        cassette = Cassette.load(path)
         scenario_of(cassette)
     except ValueError as exc:
         return [str(exc)]
@@ -50,6 +50,8 @@ def verify(path: Path, redactor: Redactor) -> list[str]:
     for index, item in enumerate(cassette.interactions):
         if item.chunks is not None and b"".join(c.data for c in item.chunks) != item.body:
             problems.append(f"{path}: interaction #{index}: chunks do not add up to the body")
+        # What a replay hands back (chunks joined, deltas accumulated, base64 decoded), not just the file's text.
+        problems += [f"{path}: interaction #{index}: {leak}" for leak in redactor.interaction_leaks(item)]
     return problems
 
 

@@ -8,6 +8,7 @@ Clients use `http://HOST:PORT/v1` as base URL; `/v1/<path>` goes to `<upstream>/
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import json
 import logging
@@ -26,7 +27,7 @@ from mockprovider.matching import CassetteResponder
 from mockprovider.render import RequestContext, render
 from mockprovider.stream import send_plan
 
-from .redact import Redactor, save_cassette
+from .redact import Redactor, SecretLeakError, describe, save_cassette
 
 log = logging.getLogger("harness.proxy")
 RECORDER = "reelkit/0.1.0"
@@ -46,12 +47,24 @@ class Recording:
     metadata: dict[str, Any] = field(default_factory=dict)
     # new_episodes: requests an earlier recording answers are replayed from it, not sent upstream
     episodes: CassetteResponder | None = None
+    auth: str | None = None  # an Authorization value built from user:password in the upstream URL
 
     def cassette(self) -> Cassette:
         return Cassette(list(self.interactions), dict(self.metadata), self.cassette_path)
 
+    def add(self, item: Interaction) -> None:
+        """Keep `item` scrubbed; one still holding a secret is refused alone, with one log line naming it."""
+        label = f"{self.cassette_path}: interaction #{len(self.interactions)} ({describe(item)})"
+        try:
+            self.interactions.append(self.redactor.clean(item, label))
+        except SecretLeakError as exc:
+            log.error("Error: not saved: %s (the rest of the cassette is kept)", exc)
+
     def save(self) -> None:
-        save_cassette(self.cassette(), self.cassette_path, self.redactor)
+        try:
+            save_cassette(self.cassette(), self.cassette_path, self.redactor)
+        except (SecretLeakError, OSError) as exc:
+            log.error("Error: %s", exc)
 
 
 RECORDING = web.AppKey("reelkit_recording", Recording)
@@ -79,6 +92,9 @@ async def forward(request: web.Request) -> web.StreamResponse:
             return replayed
     url = target_url(recording.upstream, request.path, request.query_string)
     headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
+    if recording.auth is not None:  # credentials given in --upstream win over the client's own header
+        headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+        headers["Authorization"] = recording.auth
     try:
         async with session.request(request.method, url, headers=headers, data=body, allow_redirects=False) as up:
             return await _relay(request, up, body, recording)
@@ -159,7 +175,7 @@ def _record(
         chunks=chunks,
         ending=ending,
     )
-    recording.interactions.append(item)
+    recording.add(item)
     _note_model(recording, body)
     recording.save()  # atomic each time, so a killed recorder still leaves a valid cassette
 
@@ -187,7 +203,10 @@ def create_proxy_app(
         "recorder": RECORDER,
         "synthetic": _is_loopback(upstream) if synthetic is None else synthetic,
     }
-    recording = Recording(upstream, cassette_path, redactor, metadata=meta)
+    upstream, auth, password = split_credentials(upstream)
+    if auth is not None:
+        redactor = redactor.with_secrets(password, auth, auth.split()[1])
+    recording = Recording(upstream, cassette_path, redactor, metadata=meta, auth=auth)
     if new_episodes and cassette_path.exists():
         earlier = Cassette.load(cassette_path)
         recording.episodes = CassetteResponder(earlier)
@@ -210,6 +229,16 @@ def create_proxy_app(
 
     app.cleanup_ctx.append(session_ctx)
     return app
+
+
+def split_credentials(upstream: str) -> tuple[str, str | None, str]:
+    """`http://user:pass@host/v1` -> (`http://host/v1`, a Basic Authorization value, the password): aiohttp
+    refuses a URL with credentials beside an Authorization header, and the URL is written into the cassette."""
+    url = URL(upstream)
+    if url.user is None and url.password is None:
+        return upstream, None, ""
+    pair = f"{url.user or ''}:{url.password or ''}".encode()
+    return str(url.with_user(None)), f"Basic {base64.b64encode(pair).decode()}", url.password or ""
 
 
 def _is_loopback(url: str) -> bool:

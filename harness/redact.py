@@ -2,12 +2,15 @@
 
 Scrubbing covers secret headers, token-like query parameters, `sk-...` keys and JWTs anywhere in text,
 and the literal values of secret environment variables (OPENAI_API_KEY and friends, plus any the user
-names). The final check re-scans the serialised text, so a secret in a place no rule anticipated still
-blocks the save instead of leaking.
+names). A response is scanned as a replay would hand it back: the chunks joined, JSON strings decoded,
+deltas accumulated, base64 decoded (see `secretscan`). A find is removed from every chunk it touches,
+keeping the chunk count and offsets. The final check re-scans the result and the serialised text, so a
+secret in a place no rule anticipated still blocks the save instead of leaking.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -17,6 +20,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from mockprovider.cassette import Cassette, Interaction, RecordedChunk
+
+from .secretscan import Hit, base64_finder, stream_hits
 
 REDACTED = "REDACTED"
 SECRET_HEADERS = frozenset(
@@ -29,7 +34,9 @@ PATTERNS = (
     re.compile(r"sk-[A-Za-z0-9][A-Za-z0-9_\-]{15,}"),
     re.compile(r"eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"),
 )
+_KIND = {PATTERNS[0].pattern: "an sk- API key", PATTERNS[1].pattern: "a JWT"}  # named beside the pattern
 _MIN_SECRET_LEN = 8  # shorter env values would redact ordinary words
+_MIN_CREDENTIAL_LEN = 6  # an explicitly given password: shorter ones would still redact ordinary words
 
 
 class SecretLeakError(RuntimeError):
@@ -50,12 +57,64 @@ class Redactor:
         values = {env[n] for n in names if n and len(env.get(n, "")) >= _MIN_SECRET_LEN}
         return cls(secrets=tuple(sorted(values, key=len, reverse=True)))
 
-    def text(self, value: str) -> str:
-        for secret in self.secrets:
-            value = value.replace(secret, REDACTED)
+    def with_secrets(self, *values: str) -> Redactor:
+        """This redactor, also removing `values` (e.g. a password from the upstream URL)."""
+        extra = {v for v in values if len(v) >= _MIN_CREDENTIAL_LEN} - set(self.secrets)
+        merged = sorted({*self.secrets, *extra}, key=len, reverse=True)
+        return Redactor(tuple(merged), self.headers, self.query, self.patterns)
+
+    # -- finding ---------------------------------------------------------------------------------------
+
+    def _plain(self, text: str, needles: Iterable[str]) -> list[tuple[int, int, str]]:
+        out = []
+        for number, needle in enumerate(needles, 1):
+            start = text.find(needle)
+            while start >= 0:
+                out.append((start, start + len(needle), f"secret value #{number} ({len(needle)} chars)"))
+                start = text.find(needle, start + 1)
         for pattern in self.patterns:
-            value = pattern.sub(REDACTED, value)
-        return value
+            name = _KIND.get(pattern.pattern, "a secret")
+            kind = f"{name} (text matching {pattern.pattern[:24]}...)"
+            out += [(m.start(), m.end(), kind) for m in pattern.finditer(text)]
+        return out
+
+    def _find_text(self, text: str) -> list[tuple[int, int, str]]:
+        """Secrets in decoded text, plain or base64-encoded."""
+        return [*self._plain(text, self.secrets), *base64_finder(self._find_decoded)(text)]
+
+    def _find_decoded(self, text: str) -> list[tuple[int, int, str]]:
+        # base64 decodes to bytes, shown as latin-1: match the UTF-8 bytes of each literal secret.
+        return self._plain(text, [s.encode().decode("latin-1") for s in self.secrets])
+
+    def _find_raw(self, text: str) -> list[tuple[int, int, str]]:
+        return [*self._find_decoded(text), *base64_finder(self._find_decoded)(text)]
+
+    def hits(self, data: bytes) -> list[Hit]:
+        return stream_hits(data, self._find_raw, self._find_text)
+
+    def leaks(self, text: str) -> list[str]:
+        """Describe (without repeating) every secret still present in `text`."""
+        return _kinds(self.hits(text.encode()))
+
+    # -- scrubbing -------------------------------------------------------------------------------------
+
+    def stream(self, chunks: list[bytes]) -> list[bytes]:
+        """Remove every secret from the joined chunks; the same number of chunks comes back."""
+        data = b"".join(chunks)
+        hits = self.hits(data)
+        if not hits:
+            return chunks
+        cuts, pos = [], 0
+        for chunk in chunks:
+            pos += len(chunk)
+            cuts.append(pos)
+        return _apply(data, hits, cuts[:-1])
+
+    def data(self, value: bytes) -> bytes:
+        return self.stream([value])[0]
+
+    def text(self, value: str) -> str:
+        return self.data(value.encode()).decode("utf-8", errors="replace")
 
     def url(self, value: str) -> str:
         parts = urlsplit(value)
@@ -71,19 +130,44 @@ class Redactor:
         }
 
     def interaction(self, item: Interaction) -> Interaction:
-        chunks = [RecordedChunk(c.offset_ms, self.text(c.data.decode()).encode()) for c in item.chunks or []]
+        chunks = item.chunks
+        body = self.data(item.body)
+        if chunks is not None:
+            scrubbed = self.stream([c.data for c in chunks])
+            chunks = [RecordedChunk(c.offset_ms, d) for c, d in zip(chunks, scrubbed, strict=True)]
+            if b"".join(c.data for c in item.chunks or []) == item.body:
+                body = b"".join(scrubbed)  # the body is the chunks joined: keep it so
         return Interaction(
             method=item.method,
             uri=self.url(item.uri),
             request_headers=self.header_map(item.request_headers),
             request_body=self.text(item.request_body) if item.request_body is not None else None,
             status=item.status,
-            reason=item.reason,
+            reason=item.reason,  # not rewritten: a secret here refuses the interaction (see `clean`)
             response_headers=self.header_map(item.response_headers),
-            body=self.text(item.body.decode("utf-8", errors="replace")).encode(),
-            chunks=chunks if item.chunks is not None else None,
+            body=body,
+            chunks=chunks,
             ending=item.ending,
         )
+
+    def interaction_leaks(self, item: Interaction) -> list[str]:
+        """What a replay of `item` would still hand back, scanned the same way as when scrubbing."""
+        parts = [item.uri, item.reason, item.request_body or ""]
+        parts += [f"{k}: {v}" for headers in (item.request_headers, item.response_headers) for k, vs in
+                  headers.items() for v in vs]  # fmt: skip
+        kinds = _kinds([h for part in parts for h in self.hits(part.encode())])
+        kinds += _kinds(self.hits(item.body))
+        if item.chunks is not None:
+            kinds += _kinds(self.hits(b"".join(c.data for c in item.chunks)))
+        return sorted(set(kinds))
+
+    def clean(self, item: Interaction, label: str) -> Interaction:
+        """Scrub `item`; raise SecretLeakError naming `label` and the kind of secret if any is left."""
+        clean = self.interaction(item)
+        leaks = self.interaction_leaks(clean)
+        if leaks:
+            raise SecretLeakError(f"{label}: still contains {', '.join(leaks)}")
+        return clean
 
     def cassette(self, cassette: Cassette) -> Cassette:
         return Cassette(
@@ -100,21 +184,65 @@ class Redactor:
             return [self.deep(v) for v in value]
         return value
 
-    def leaks(self, text: str) -> list[str]:
-        """Describe (without repeating) every secret still present in `text`."""
-        found = [f"secret value #{i + 1} ({len(s)} chars)" for i, s in enumerate(self.secrets) if s in text]
-        found += [f"text matching {p.pattern[:24]}..." for p in self.patterns if p.search(text)]
-        return found
-
     def check(self, text: str, where: str) -> None:
         leaks = self.leaks(text)
         if leaks:
             raise SecretLeakError(f"refusing to write {where}: still contains {', '.join(leaks)}")
 
 
+def _kinds(hits: list[Hit]) -> list[str]:
+    return list(dict.fromkeys(h.kind for h in hits))
+
+
+def _apply(data: bytes, hits: list[Hit], cuts: list[int]) -> list[bytes]:
+    """Replace each merged hit (the lead piece by REDACTED, the others by nothing) and re-cut at `cuts`.
+
+    A cut inside a removed range moves to its end, so the marker stays in the chunk where the secret began
+    and no chunk keeps a piece of it.
+    """
+    merged: list[list[int]] = []  # [start, end, lead]
+    for hit in sorted(hits, key=lambda h: (h.start, -h.end)):
+        if merged and hit.start < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hit.end)
+            merged[-1][2] |= hit.lead
+        else:
+            merged.append([hit.start, hit.end, int(hit.lead)])
+    out, moved, pos, shift = bytearray(), [], 0, 0
+    cut_iter = iter(cuts)
+    cut = next(cut_iter, None)
+    for start, end, lead in merged:
+        while cut is not None and cut <= start:
+            moved.append(cut + shift)
+            cut = next(cut_iter, None)
+        out += data[pos:start]
+        marker = REDACTED.encode() if lead else b""
+        out += marker
+        shift += len(marker) - (end - start)
+        while cut is not None and cut < end:
+            moved.append(end + shift)
+            cut = next(cut_iter, None)
+        pos = end
+    out += data[pos:]
+    while cut is not None:
+        moved.append(cut + shift)
+        cut = next(cut_iter, None)
+    bounds = [0, *moved, len(out)]
+    return [bytes(out[a:b]) for a, b in itertools.pairwise(bounds)]
+
+
 def save_cassette(cassette: Cassette, path: str | Path, redactor: Redactor) -> Cassette:
-    """Scrub, verify nothing secret is left, then write atomically."""
+    """Scrub, verify nothing secret is left, then write atomically (all or nothing)."""
     clean = redactor.cassette(cassette)
+    for index, item in enumerate(clean.interactions):
+        leaks = redactor.interaction_leaks(item)
+        if leaks:
+            raise SecretLeakError(
+                f"refusing to write {path}: still contains {', '.join(leaks)} (interaction #{index} {describe(item)})"
+            )
     redactor.check(clean.dumps(), str(path))
     clean.save(path)
     return clean
+
+
+def describe(item: Interaction) -> str:
+    return f"{item.method} {urlsplit(item.uri).path} -> {item.status}"

@@ -27,6 +27,7 @@ from .proxy import create_proxy_app
 from .redact import Redactor
 from .scenario import Driver, Scenario
 from .transcript import Transcript, diff, normalise
+from .trust import refuse_untrusted
 
 DEFAULT_SERVER = (sys.executable, "-m", "server")
 MODEL = "mock-model"
@@ -145,9 +146,14 @@ def scenario_of(cassette: Cassette) -> Scenario:
     return Scenario.model_validate(raw)
 
 
-async def replay(path: Path, *, server: str | None = None, speed: float = 0) -> ReplayResult:
-    cassette = Cassette.load(path)
+async def replay(
+    path: Path, *, server: str | None = None, speed: float = 0, trust: bool = False, cassette: Cassette | None = None
+) -> ReplayResult:
+    """Replay `path`; unless `trust`, a scenario asking for unsandboxed steps is refused (see `trust.py`)."""
+    cassette = cassette or Cassette.load(path)
     scenario = scenario_of(cassette)
+    if not trust:
+        refuse_untrusted(scenario, path)
     async with workspace() as place, MockProvider(cassette=cassette, speed=speed) as mock:
         place.configure(mock.url, scenario)
         transcript = await drive(scenario, place, server)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 BEGIN, END = "<!-- figures:begin -->", "<!-- figures:end -->"
 

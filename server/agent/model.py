@@ -18,9 +18,10 @@ from typing import Any
 
 import aiohttp
 
+from reelkit_common.sse import SSEDecoder
+
 from .errors import ModelError
 from .provider import ProviderInfo
-from .sse import SSEDecoder
 
 Event = dict[str, Any]
 RetryHook = Callable[[int, int, ModelError], None]

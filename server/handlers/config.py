@@ -68,7 +68,7 @@ async def batch_write(ctx: Ctx, params: p.ConfigBatchWriteParams) -> dict[str, A
 
 
 def _restore(path: Path, original: bytes | None) -> None:
-    from server.fsutil import atomic_write
+    from reelkit_common.fsutil import atomic_write
 
     if original is None:
         path.unlink(missing_ok=True)

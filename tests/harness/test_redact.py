@@ -7,7 +7,7 @@ import pytest
 
 from harness.redact import Redactor, SecretLeakError, save_cassette
 from mockprovider.cassette import Cassette, Interaction, RecordedChunk
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 

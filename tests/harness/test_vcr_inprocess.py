@@ -12,9 +12,9 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from harness.vcr import use_cassette
 from mockprovider.cassette import Cassette
+from reelkit_common.sse import SSEDecoder
 from server.agent.model import ModelClient
 from server.agent.provider import ProviderInfo
-from server.agent.sse import SSEDecoder
 
 CASSETTE = Path(__file__).parents[2] / "cassettes" / "turns" / "reasoning.yaml"
 NOWHERE = "http://127.0.0.1:9/v1"  # the discard port: a real request could never be answered

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 
 def record(name: str, **figures: Any) -> None:
