@@ -39,6 +39,13 @@ class TurnOptions:
     blocking_forbidden: bool = False  # exec/run: any approval or input request fails the turn
 
 
+EFFECTIVE_WINDOW_PERCENT = 95  # codex reports 95% of the catalog's window (room kept for its own prompts)
+
+
+def effective_window(window: int | None) -> int | None:
+    return window * EFFECTIVE_WINDOW_PERCENT // 100 if window is not None else None
+
+
 def user_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """UserInput (wire) to Responses content parts."""
     parts: list[dict[str, Any]] = []
@@ -47,7 +54,7 @@ def user_content(inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if kind == "text":
             parts.append({"type": "input_text", "text": item.get("text") or ""})
         elif kind == "image" and item.get("url"):
-            parts.append({"type": "input_image", "image_url": item["url"]})
+            parts.append({"type": "input_image", "image_url": item["url"], "detail": "high"})  # as codex sends it
         elif kind == "localImage" and item.get("path"):
             parts.append({"type": "input_text", "text": f"<image path={item['path']!r} />"})
         elif kind in ("skill", "mention"):
@@ -91,6 +98,8 @@ async def run_turn(server: ServerState, thread: ThreadRuntime, inputs: list[dict
     assert thread.active is not None  # the handler installs the active turn before starting us
     record = thread.active.record
     state = TurnState(thread.id, record.id, _Wire(thread))
+    # As codex, `total` runs over all the thread's responses, across turns (and restarts: it is persisted).
+    state.usage_total = Usage.from_wire((thread.usage or {}).get("tokenUsage", {}).get("total"))
     state.persist = lambda item: thread.record("item_completed", {"turn_id": record.id, "item": item})
     started = time.monotonic()
     thread.set_status({"type": "active", "activeFlags": []})
@@ -118,7 +127,7 @@ async def _drive(
 ) -> None:
     config = server.config(thread.settings.config_overrides or None)
     info = config.model_info(thread.settings.model)
-    state.context_window = info.context_window if info else None
+    state.context_window = effective_window(info.context_window) if info else None
     state.output_token_limit = info.output_token_limit if info else state.output_token_limit
     history = _ThreadHistory(thread, state.turn_id, state)
     if not thread.history:

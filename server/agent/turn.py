@@ -65,6 +65,17 @@ class Usage:
             out.get("reasoning_tokens", 0),
         )
 
+    @classmethod
+    def from_wire(cls, wire: dict[str, Any] | None) -> Usage:
+        """A total as reported on the wire (and persisted): where the thread's next turn counts on from."""
+        wire = wire or {}
+        return cls(
+            wire.get("inputTokens", 0),
+            wire.get("cachedInputTokens", 0),
+            wire.get("outputTokens", 0),
+            wire.get("reasoningOutputTokens", 0),
+        )
+
     def add(self, other: Usage) -> None:
         self.input, self.cached = self.input + other.input, self.cached + other.cached
         self.output, self.reasoning = self.output + other.output, self.reasoning + other.reasoning
@@ -89,7 +100,7 @@ class TurnState:
     wire: Wire
     context_window: int | None = None
     output_token_limit: int = 10_000  # the model's truncation policy, for tool outputs
-    usage_total: Usage = field(default_factory=Usage)
+    usage_total: Usage = field(default_factory=Usage)  # the thread's, over all its turns (as codex counts)
     completed: list[items.Item] = field(default_factory=list)  # completed ThreadItems, for persistence
     last_message: items.Item | None = None
     persist: Callable[[items.Item], None] | None = None  # writes an item durably before anyone hears of it

@@ -135,9 +135,11 @@ async def fork(ctx: Ctx, params: p.ThreadForkParams) -> dict[str, Any]:
     config = ctx.state.config(params.config)
     if source is not None:
         base, turns, history, name = source.settings, source.turns, source.history, source.name
+        usage = source.usage
     else:
         rollout = _load(ctx.state, params.thread_id)
         base, turns, history, name = _settings_from_meta(rollout, config), rollout.turns, rollout.history, rollout.name
+        usage = rollout.usage
     if params.last_turn_id is not None:
         ids = [t.id for t in turns]
         if params.last_turn_id not in ids:
@@ -153,12 +155,17 @@ async def fork(ctx: Ctx, params: p.ThreadForkParams) -> dict[str, Any]:
         thread_id, created, settings, ctx.conn.client_name, ephemeral=ephemeral, path=path, name=name
     )
     thread.forked_from, thread.history, thread.turns = params.thread_id, list(history), list(turns)
+    # A fork counts on from its source's token totals, as codex's does; a cut-off fork's total is not known.
+    thread.usage = dict(usage) if usage is not None and params.last_turn_id is None else None
     ctx.state.threads[thread_id] = thread
     thread.subscribers.add(ctx.conn)
     if turns:
         thread.record("fork", {"forked_from_id": params.thread_id})
         for turn in turns:
             _persist_turn(thread, turn)
+        if thread.usage is not None:
+            thread.record("token_usage", thread.usage)
+    ctx.after(lambda: _usage_replay(ctx, thread))  # codex reports the fork's totals before thread/started
     ctx.after(lambda: ctx.conn.notify("thread/started", {"thread": thread.wire()}))
     return settings_response(thread, include_turns=not params.exclude_turns)
 

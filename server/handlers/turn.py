@@ -22,8 +22,16 @@ _SANDBOX_TYPES = {
 }
 
 
+REMOTE_IMAGE = "remote image URLs are not supported; use an inline data URL instead"
+
+
 def inputs_wire(inputs: list[p.UserInput]) -> list[dict[str, Any]]:
-    return [i.model_dump(by_alias=True, exclude_none=True) for i in inputs]
+    """The inputs as dicts; as codex, an image by http(s) URL is refused (only inline data URLs are sent)."""
+    wire = [i.model_dump(by_alias=True, exclude_none=True) for i in inputs]
+    for item in wire:
+        if item.get("type") == "image" and str(item.get("url", "")).lower().startswith(("http://", "https://")):
+            raise InvalidRequest(REMOTE_IMAGE)
+    return wire
 
 
 def _apply_overrides(thread: ThreadRuntime, params: p.TurnStartParams) -> None:
@@ -67,17 +75,17 @@ async def start(ctx: Ctx, params: p.TurnStartParams) -> dict[str, Any]:
     thread = ctx.state.thread(params.thread_id)
     if params.collaboration_mode is not None and not ctx.conn.experimental:
         raise InvalidRequest("turn/start.collaborationMode requires experimentalApi capability")
+    inputs = inputs_wire(params.input)  # refused before anything changes
     thread.subscribers.add(ctx.conn)
     if thread.active is not None and thread.active.kind == "regular":
         # A second turn/start while one runs steers it: same turn, input injected.
-        thread.active.steer.append(inputs_wire(params.input))
+        thread.active.steer.append(inputs)
         return {"turn": thread.active.record.wire("notLoaded")}
     if thread.active is not None:
         raise InvalidRequest("a review is running on this thread")
     _apply_overrides(thread, params)
     active = begin(thread)
     response = {"turn": active.record.wire("notLoaded")}
-    inputs = inputs_wire(params.input)
     ctx.after(lambda: launch(ctx, thread, inputs, options(ctx, params.output_schema)))
     return response
 
