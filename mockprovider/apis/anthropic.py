@@ -238,6 +238,7 @@ def _non_stream(step: Step, ctx: RequestContext, headers: dict[str, str]) -> Pla
 
 def models_page(models: tuple[str, ...]) -> dict[str, Any]:
     """`GET /v1/models` in Anthropic's shape (a page of ModelInfo)."""
-    data = [{"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z"} for m in models]
+    data = [{"type": "model", "id": m, "display_name": m, "created_at": "2025-01-01T00:00:00Z", "lifecycle": "active",
+             "deprecated_at": None, "retires_at": None} for m in models]  # fmt: skip
     return {"data": data, "has_more": False, "first_id": models[0] if models else None,
             "last_id": models[-1] if models else None}  # fmt: skip
