@@ -90,5 +90,6 @@ async def test_admin_script_journal_and_exhaustion(http: aiohttp.ClientSession) 
     ]
     assert journal[0]["body"]["messages"] == USER
     keys = [v for k, v in journal[1]["headers"].items() if k in ("authorization", "x-api-key")]
-    assert keys and all(v.endswith("<redacted>") for v in keys)
+    assert keys
+    assert all(v.endswith("<redacted>") for v in keys)
     assert journal[1]["headers"]["anthropic-version"]
