@@ -11,13 +11,16 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
+from .apis import ANTHROPIC, APIS, BY_PATH, Api
+from .apis.anthropic import models_page
 from .cassette import Cassette
+from .faults import RecordingFault, apply_faults
 from .ids import IdFactory
 from .journal import UNPARSED, Journal, body_problems
 from .matching import CassetteResponder, MatchConfig
 from .plan import Plan
 from .render import JSON_HEADERS, RequestContext, render
-from .script import Script, ScriptError, Step, last_user_text, parse_steps
+from .script import Conversation, Script, ScriptError, Step, last_user_text, parse_steps
 from .serving import FAST_PATH, Handler
 from .stream import send_plan
 from .templates import TemplateCache, cacheable
@@ -44,6 +47,10 @@ class ProviderState:
     cassette: CassetteResponder | None = None  # when set, requests are answered from it instead of the script
     templates: TemplateCache = field(default_factory=TemplateCache)
     valid_bodies: dict[bytes, dict[str, Any]] = field(default_factory=dict)  # small bodies already validated
+    # the same two caches for Chat Completions and Anthropic Messages requests, by API name
+    api_templates: dict[str, TemplateCache] = field(default_factory=lambda: {a.name: TemplateCache() for a in APIS})
+    api_bodies: dict[str, dict[bytes, dict[str, Any]]] = field(default_factory=lambda: {a.name: {} for a in APIS})
+    faults: tuple[RecordingFault, ...] = ()  # laid on cassette interactions as they are replayed
 
     def record(
         self, request: web.BaseRequest, body: Any, status: int, step: int | None, *, raw: bytes = b"",
@@ -83,8 +90,12 @@ def fast_path(state: ProviderState) -> Callable[[Handler], Handler]:
 
     def wrap(routed: Handler) -> Handler:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
-            if request.method == "POST" and request.path in RESPONSES_PATHS and hdrs.EXPECT not in request.headers:
-                return await respond(state, request)
+            if request.method == "POST" and hdrs.EXPECT not in request.headers:
+                if request.path in RESPONSES_PATHS:
+                    return await respond(state, request)
+                api = BY_PATH.get(request.path)
+                if api is not None:
+                    return await respond_api(state, request, api)
             return await routed(request)
 
         return handle
@@ -104,7 +115,7 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
         body = checked
     if state.cassette is not None:
         return await _replay(request, state, body, raw)
-    taken = state.script.take(last_user_text(body) if state.script.matchers else "")
+    taken = state.script.take(_conversation(body) if state.script.matchers else None)
     if taken is None:
         return _exhausted(request, state, raw)
     index, step = taken
@@ -121,6 +132,72 @@ async def respond(state: ProviderState, request: web.BaseRequest) -> web.StreamR
     return web.Response(status=template.status, headers=headers, body=data)
 
 
+def _conversation(body: dict[str, Any]) -> Conversation:
+    """A Responses request's conversation state: user messages, tool outputs, tools offered."""
+    items = [i for i in body.get("input") or [] if isinstance(i, dict)] if isinstance(body.get("input"), list) else []
+    users = sum(1 for i in items if i.get("role") == "user")
+    results = tuple(str(i.get("call_id")) for i in items if str(i.get("type", "")).endswith("_output"))
+    tools = tuple(str(t.get("name", t.get("type"))) for t in body.get("tools") or [] if isinstance(t, dict))
+    return Conversation(last_user_text(body), users or int(isinstance(body.get("input"), str)), results, tools)
+
+
+async def respond_api(state: ProviderState, request: web.BaseRequest, api: Api) -> web.StreamResponse:
+    """Chat Completions and Anthropic Messages: the same script and faults, rendered in the API's format."""
+    raw = await request.read()
+    if api is ANTHROPIC and "anthropic-version" not in request.headers:
+        state.record(request, None, 400, None, raw=raw, error="anthropic-version: header is required")
+        return api_error(api, 400, "anthropic-version: header is required")
+    body = state.api_bodies[api.name].get(raw)
+    if body is None:
+        checked = _validate_api(state, request, raw, api)
+        if isinstance(checked, web.Response):
+            return checked
+        body = checked
+    if state.cassette is not None:
+        return await _replay(request, state, body, raw, api)
+    taken = state.script.take(api.conversation(body) if state.script.matchers else None)
+    if taken is None:
+        return _exhausted(request, state, raw, api)
+    index, step = taken
+    cache = state.api_templates[api.name]
+    template = cache.get(step, raw)
+    if template is None:
+        stream = body.get("stream") is True
+        ctx = RequestContext(body, len(raw), stream, state.config.chunk_size, state.ids, None, api.name)
+        if state.config.speed == 0 and cacheable(step):
+            template = cache.build(step, ctx, raw)
+        if template is None:
+            return await _render(request, state, step, index, ctx, raw, api)
+    data, headers = template.fill(state.ids)
+    state.record(request, UNPARSED, template.status, index, raw=raw, label=step.label)
+    return web.Response(status=template.status, headers=headers, body=data)
+
+
+def _validate_api(
+    state: ProviderState, request: web.BaseRequest, raw: bytes, api: Api
+) -> dict[str, Any] | web.Response:
+    body, problem = api.parse(raw)
+    if problem is None and state.config.strict:
+        problem = "; ".join(api.problems(body)) or None
+    if problem is not None:
+        state.record(request, body, 400, None, error=problem)
+        return api_error(api, 400, problem)
+    if len(raw) <= 4096 and len(state.api_bodies[api.name]) < 1024:
+        state.api_bodies[api.name][raw] = body  # load tests repeat one body: validate it once
+    return body
+
+
+def api_error(
+    api: Api | None, status: int, message: str, kind: str | None = None, code: str | None = None
+) -> web.Response:
+    """An error answer in the shape of the request's API (OpenAI's for Responses and Chat Completions)."""
+    if api is None:
+        return openai_error(status, message, kind=kind or "invalid_request_error", code=code)
+    return web.Response(
+        status=status, body=api.error_body(status, message, kind, code), content_type="application/json"
+    )
+
+
 def _validate(state: ProviderState, request: web.BaseRequest, raw: bytes) -> dict[str, Any] | web.Response:
     """The parsed body, or the OpenAI-style 400 for it; small valid bodies are remembered."""
     body, problem = _parse_body(raw)
@@ -135,24 +212,30 @@ def _validate(state: ProviderState, request: web.BaseRequest, raw: bytes) -> dic
 
 
 async def _render(
-    request: web.BaseRequest, state: ProviderState, step: Step, index: int, ctx: RequestContext, raw: bytes
-) -> web.StreamResponse:
-    plan = render(step, ctx)
+    request: web.BaseRequest, state: ProviderState, step: Step, index: int, ctx: RequestContext, raw: bytes,
+    api: Api | None = None,
+) -> web.StreamResponse:  # fmt: skip
+    plan = api.render(step, ctx) if api is not None else render(step, ctx)
     state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 
 
-async def _replay(request: web.BaseRequest, state: ProviderState, body: Any, raw: bytes) -> web.StreamResponse:
+async def _replay(
+    request: web.BaseRequest, state: ProviderState, body: Any, raw: bytes, api: Api | None = None
+) -> web.StreamResponse:
     assert state.cassette is not None
     picked = state.cassette.pick(request.method, request.path, raw.decode("utf-8", errors="replace"))
     if isinstance(picked, str):
         log.warning("%s", picked)
         state.record(request, UNPARSED, 400, None, raw=raw, error=picked)
         # 400, not 500: a miss is a test failure to report at once, not an outage for the client to retry.
-        return openai_error(400, picked, code="cassette_miss")
+        return api_error(api, 400, picked, code="cassette_miss")
     index, step = picked
-    ctx = RequestContext(body, len(raw), True, state.config.chunk_size, state.ids)
-    plan = render(step, ctx)
+    step = apply_faults(step, index, state.faults)
+    ctx = RequestContext(
+        body, len(raw), True, state.config.chunk_size, state.ids, None, api.name if api else "responses"
+    )
+    plan = api.render(step, ctx) if api is not None else render(step, ctx)
     state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
 
@@ -177,7 +260,7 @@ def _missing_param(problem: str) -> str | None:
     return None
 
 
-def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes) -> web.Response:
+def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes, api: Api | None = None) -> web.Response:
     used = len(state.script.steps)
     message = (
         f"reelkit mock provider: no scripted response left for request #{state.journal.total + 1} "
@@ -185,12 +268,23 @@ def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes) -> we
     )
     log.warning("%s", message)
     state.record(request, UNPARSED, 500, None, raw=raw, error=message)
-    return openai_error(500, message, kind="server_error", code="mock_script_exhausted")
+    return api_error(
+        api, 500, message, "server_error" if api is not ANTHROPIC else "api_error", "mock_script_exhausted"
+    )
+
+
+def _api_handler(api: Api) -> Handler:
+    async def handle(request: web.BaseRequest) -> web.StreamResponse:
+        return await respond_api(request.app[STATE], request, api)  # type: ignore[attr-defined]
+
+    return handle
 
 
 async def models(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.record(request, None, 200, None)
+    if "anthropic-version" in request.headers or "x-api-key" in request.headers:
+        return web.json_response(models_page(state.config.models))
     data = [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "reelkit"} for m in state.config.models]
     # `data` is the OpenAI listing; `models` is codex's catalog shape, empty so codex keeps its own.
     return web.json_response({"object": "list", "data": data, "models": []})
@@ -223,6 +317,8 @@ async def admin_script(request: web.Request) -> web.Response:
     else:
         state.script.replace(steps, payload.get("loop"))
         state.templates.clear()  # the old steps' templates are dead weight now
+        for cache in state.api_templates.values():
+            cache.clear()
         state.cassette = None  # a replaced script takes over from a cassette
     return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
 
@@ -258,6 +354,9 @@ def create_app(
     app[FAST_PATH] = fast_path(app[STATE])
     for path in RESPONSES_PATHS:
         app.router.add_post(path, responses)
+    for api in APIS:
+        for path in api.paths:
+            app.router.add_post(path, _api_handler(api))
     for prefix in ("/v1", ""):
         app.router.add_get(f"{prefix}/responses", websocket_refused)
         app.router.add_get(f"{prefix}/models", models)

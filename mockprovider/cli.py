@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from .cassette import Cassette, CassetteError
+from .faults import FaultError
 from .provider import MockProvider
 from .script import Script, ScriptError
 from .serving import free_port, serve_until_signal
@@ -19,7 +20,7 @@ from .serving import free_port, serve_until_signal
 
 @click.group()
 def cli() -> None:
-    """Mock OpenAI Responses API (streams SSE exactly as the real service frames it)."""
+    """Mock LLM provider: OpenAI Responses and Chat Completions, Anthropic Messages (SSE as each service frames it)."""
 
 
 @cli.command()
@@ -36,6 +37,13 @@ def cli() -> None:
     "cassette_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Replay a recorded cassette (with --strict: exit 1 if any interaction was not played).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    help="With --cassette: lay a fault on a recording, e.g. 'interaction=2,cut_at_chunk=5' "
+    "(also disconnect_at_chunk, corrupt_at_chunk, stall_at_chunk with stall_ms). Repeatable.",
 )
 @click.option(
     "--journal-max",
@@ -64,6 +72,7 @@ def serve(
     seed: int | None,
     loop_script: bool,
     cassette_path: Path | None,
+    faults: tuple[str, ...],
     journal_max: int,
     workers: int,
     reuse_port: bool,
@@ -80,17 +89,21 @@ def serve(
     except (ScriptError, CassetteError) as exc:
         raise click.ClickException(str(exc)) from None
     script.loop = script.loop or loop_script
-    provider = MockProvider(
-        script,
-        host=host,
-        port=port,
-        speed=speed,
-        chunk_size=chunk_size,
-        strict=strict,
-        seed=seed,
-        cassette=cassette,
-        journal_max=journal_max,
-    )
+    try:
+        provider = MockProvider(
+            script,
+            host=host,
+            port=port,
+            speed=speed,
+            chunk_size=chunk_size,
+            strict=strict,
+            seed=seed,
+            cassette=cassette,
+            journal_max=journal_max,
+            faults=faults,
+        )
+    except FaultError as exc:
+        raise click.ClickException(str(exc)) from None
     children: list[subprocess.Popen[bytes]] = []
     if workers > 1:
         port, reuse_port = port or free_port(host), True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -13,6 +13,7 @@ from aiohttp import web
 
 from .app import STATE, ProviderConfig, ProviderState, create_app
 from .cassette import Cassette
+from .faults import FaultError, RecordingFault, check_faults, parse_fault
 from .journal import CapturedRequest
 from .matching import MatchConfig
 from .script import Script, StepLike, parse_step
@@ -40,12 +41,18 @@ class MockProvider:
         cassette: Cassette | str | Path | None = None,
         match: MatchConfig | None = None,
         journal_max: int = 0,
+        faults: Iterable[str | Mapping[str, Any] | RecordingFault] = (),
     ) -> None:
         script = steps if isinstance(steps, Script) else Script([parse_step(s) for s in steps or []], loop_script)
         config = ProviderConfig(speed=speed, chunk_size=chunk_size, strict=strict, journal_max=journal_max)
         if isinstance(cassette, str | Path):
             cassette = Cassette.load(cassette)
         self.app = create_app(script, config, seed, cassette, match)
+        self.state.faults = tuple(parse_fault(f) for f in faults)
+        if self.state.faults:
+            if cassette is None:
+                raise FaultError("faults on recordings need a cassette (script steps carry their own faults)")
+            check_faults(self.state.faults, cassette)
         self._host, self._port = host, port
         self._runner: web.AppRunner | None = None
 
@@ -87,6 +94,12 @@ class MockProvider:
     def response_requests(self) -> list[CapturedRequest]:
         """Only the POSTs to `/responses` (what a test usually means by 'model calls')."""
         return [r for r in self.requests if r.method == "POST" and r.path.endswith("/responses")]
+
+    @property
+    def model_requests(self) -> list[CapturedRequest]:
+        """The POSTs to any model API: `/responses`, `/chat/completions` and `/messages`."""
+        ends = ("/responses", "/chat/completions", "/messages")
+        return [r for r in self.requests if r.method == "POST" and r.path.endswith(ends)]
 
     async def wait_for_requests(self, count: int, timeout: float = 10.0) -> list[CapturedRequest]:
         return await self.state.journal.wait_for(count, timeout)

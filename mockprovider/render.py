@@ -39,6 +39,7 @@ class RequestContext:
     chunk_size: int
     ids: IdFactory
     created_at: int | None = None  # fixed for templates; None = now
+    api: str = "responses"  # which wire format renders the step (see mockprovider/apis)
 
     @property
     def model(self) -> str:
@@ -52,16 +53,25 @@ def render(step: Step, ctx: RequestContext) -> Plan:
     if step.http_error is not None:
         return _http_error(step.http_error, headers)
     if step.chunks is not None:
-        chunks = [Chunk(c.data.encode(), c.offset_ms) for c in step.chunks]
-        plan = Plan(step.status, {**SSE_HEADERS, **headers}, chunks[: step.disconnect_after], keep_splits=True)
-        if step.disconnect_after is not None:
-            plan.ending = "abort"
-        return plan
+        return chunk_plan(step, headers)
     events = step.events if step.events is not None else _scripted_events(step, ctx)
     events = ev.number_events(events)
     if not ctx.stream:
         return _non_stream(events, headers)
     return _stream(step, events, headers)
+
+
+def chunk_plan(step: Step, headers: dict[str, str]) -> Plan:
+    """Recorded or hand-written body pieces sent exactly as given (the same on every API); a stall holds
+    chunk `stall_after` back by `stall_ms` at any speed."""
+    chunks = [Chunk(c.data.encode(), c.offset_ms) for c in step.chunks or []]
+    if step.stall_ms is not None and step.stall_after < len(chunks):
+        held = chunks[step.stall_after]
+        chunks[step.stall_after] = Chunk(held.data, held.at_ms, step.stall_ms)
+    plan = Plan(step.status, {**SSE_HEADERS, **headers}, chunks[: step.disconnect_after], keep_splits=True)
+    if step.disconnect_after is not None:
+        plan.ending = "abort"
+    return plan
 
 
 def _http_error(err: HttpError, headers: dict[str, str]) -> Plan:

@@ -80,6 +80,33 @@ class OutputItem(_Spec):
         return self
 
 
+class When(_Spec):
+    """Conversation-state conditions for routing a step, read in each API's own terms."""
+
+    turn: int | None = Field(default=None, ge=1)  # how many user messages (not tool results) the request holds
+    tool_result: bool | str | None = None  # true/false: some tool result present or not; a string: that call id's
+    tools: list[str] | None = None  # every one of these tool names is offered
+
+    def holds(self, conv: Conversation) -> bool:
+        if self.turn is not None and conv.turn != self.turn:
+            return False
+        if isinstance(self.tool_result, bool) and bool(conv.tool_results) != self.tool_result:
+            return False
+        if isinstance(self.tool_result, str) and self.tool_result not in conv.tool_results:
+            return False
+        return self.tools is None or set(self.tools) <= set(conv.tool_names)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What routing reads from a request, extracted by the request's API (see mockprovider/apis)."""
+
+    user_text: str = ""
+    turn: int = 0
+    tool_results: tuple[str, ...] = ()  # call ids of the tool results the request carries
+    tool_names: tuple[str, ...] = ()
+
+
 class TimedChunk(_Spec):
     """A recorded piece of a response body and when it arrived (ms after the headers)."""
 
@@ -126,6 +153,8 @@ class Step(_Spec):
     # routing: a regular expression searched in the request's last user message. Such a step answers
     # the first request it matches, whenever that comes; steps without it answer in order.
     match: str | None = None
+    # routing by conversation state (turn index, tool results, tools offered); combines with `match`
+    when: When | None = None
     # bookkeeping
     label: str | None = None
 
@@ -158,6 +187,15 @@ class Step(_Spec):
         if kind == "reset":
             return self.reset
         return getattr(self, kind) is not None
+
+    @property
+    def routed(self) -> bool:
+        return self.match is not None or self.when is not None
+
+    def accepts(self, conv: Conversation) -> bool:
+        if self.match is not None and not re.search(self.match, conv.user_text):
+            return False
+        return self.when is None or self.when.holds(conv)
 
 
 StepLike = Step | dict[str, Any]
@@ -207,12 +245,16 @@ class Script:
     matchers: list[int] = field(default_factory=list)  # indices of `match` steps, so plain scripts skip routing
 
     def __post_init__(self) -> None:
-        self.matchers = [i for i, step in enumerate(self.steps) if step.match is not None]
+        self.matchers = [i for i, step in enumerate(self.steps) if step.routed]
 
-    def take(self, user_text: str = "") -> tuple[int, Step] | None:
+    def take(self, conv: Conversation | str | None = None) -> tuple[int, Step] | None:
+        """The step for a request; `conv` (its conversation state, or just its last user text) is needed only
+        when the script has routed steps, so plain scripts never pay for extracting it."""
+        if not isinstance(conv, Conversation):
+            conv = Conversation(user_text=conv or "")
         for index in self.matchers:
             step = self.steps[index]
-            if index not in self.used and re.search(step.match or "", user_text):
+            if index not in self.used and step.accepts(conv):
                 if not self.loop:
                     self.used.add(index)
                 return index, step
@@ -220,7 +262,7 @@ class Script:
             while self.cursor < len(self.steps):
                 index = self.cursor
                 self.cursor += 1
-                if self.steps[index].match is None:
+                if not self.steps[index].routed:
                     return index, self.steps[index]
             if not self.loop:
                 return None
@@ -229,7 +271,7 @@ class Script:
 
     def pending(self) -> list[int]:
         """Indices of steps no request has taken yet."""
-        ordered = [i for i in range(self.cursor, len(self.steps)) if self.steps[i].match is None]
+        ordered = [i for i in range(self.cursor, len(self.steps)) if not self.steps[i].routed]
         matched = [i for i in self.matchers if i not in self.used]
         return sorted(ordered + matched)
 

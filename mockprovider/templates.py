@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .apis import RENDERERS
 from .ids import IdFactory
 from .render import RequestContext, render
 from .script import Step
@@ -35,7 +36,9 @@ class _PlaceholderIds(IdFactory):
         self.prefixes: list[str] = []
         self.nonce = secrets.token_hex(8)
         self.created_at = secrets.randbelow(9 * 10**15) + 10**15  # 16 digits: never a real timestamp
-        self.token = re.compile(rb"@@%s:(\d+)@@|(?<=\"created_at\":)%d\b" % (self.nonce.encode(), self.created_at))
+        self.token = re.compile(
+            rb"@@%s:(\d+)@@|(?:(?<=\"created_at\":)|(?<=\"created\":))%d\b" % (self.nonce.encode(), self.created_at)
+        )
 
     def new(self, prefix: str) -> str:
         self.prefixes.append(prefix)
@@ -128,14 +131,14 @@ def _put_bounded(table: dict[Any, Any], key: Any, value: Any) -> None:
 
 def _shape(ctx: RequestContext) -> str:
     # What rendering reads from the request: echoed fields, stream mode, and the size (usage estimate).
-    echoed = {k: v for k, v in ctx.body.items() if k not in ("input", "stream")}
-    return json.dumps([echoed, ctx.stream, ctx.body_size // 4, ctx.chunk_size], sort_keys=True, default=str)
+    echoed = {k: v for k, v in ctx.body.items() if k not in ("input", "messages", "stream")}
+    return json.dumps([echoed, ctx.stream, ctx.body_size // 4, ctx.chunk_size, ctx.api], sort_keys=True, default=str)
 
 
 def _build(step: Step, ctx: RequestContext) -> Template:
     ids = _PlaceholderIds()
-    probe = RequestContext(ctx.body, ctx.body_size, ctx.stream, ctx.chunk_size, ids, created_at=ids.created_at)
-    plan = render(step, probe)
+    probe = RequestContext(ctx.body, ctx.body_size, ctx.stream, ctx.chunk_size, ids, ids.created_at, ctx.api)
+    plan = RENDERERS.get(ctx.api, render)(step, probe)
     body = plan.body
     prefixes = [p.encode() for p in ids.prefixes]
     parts, slots, last = [], [], 0
@@ -151,6 +154,6 @@ def _build(step: Step, ctx: RequestContext) -> Template:
     parts.append(body[last:].replace(b"%", b"%%"))
     # Only the request id header carries a placeholder, and it is always the first id minted.
     id_header = next((k for k, v in plan.headers.items() if ids.nonce in v), None)
-    assert id_header is None or plan.headers[id_header] == f"req_@@{ids.nonce}:0@@", plan.headers
+    assert id_header is None or plan.headers[id_header] == f"{ids.prefixes[0]}_@@{ids.nonce}:0@@", plan.headers
     headers = {k: v for k, v in plan.headers.items() if k != id_header}
     return Template(step, plan.status, headers, id_header, b"%s".join(parts), slots, prefixes)
