@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,44 +21,68 @@ _WS_ADDRESS = re.compile(r"listening on: (ws://\S+)")
 
 
 class ListeningServer:
-    """A server process started with `--listen`; stderr is kept so a test can read the start-up lines."""
+    """A server process started with `--listen`; stderr is read all along (a full pipe would stall the
+    server) and kept, so a test can wait for start-up lines."""
 
     def __init__(self, proc: asyncio.subprocess.Process):
         self.proc = proc
         self.stderr: list[str] = []
+        self._grew = asyncio.Event()
+        self._reader = asyncio.get_running_loop().create_task(self._read_stderr())
 
     @classmethod
-    async def start(cls, home: Path, cwd: Path, listen: str, argv: Sequence[str] | None = None) -> ListeningServer:
+    async def start(
+        cls, home: Path, cwd: Path, listen: str, argv: Sequence[str] | None = None, env: dict[str, str] | None = None
+    ) -> ListeningServer:
+        """Start with `env` alone when given (plus CODEX_HOME), else with this process's environment."""
         command = [*(argv or [sys.executable, "-m", "server"]), "--listen", listen]
         proc = await asyncio.create_subprocess_exec(
-            *command, cwd=cwd, env={**os.environ, "CODEX_HOME": str(home)},
+            *command, cwd=cwd, env={**(os.environ if env is None else env), "CODEX_HOME": str(home)},
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # its own process group: stop() ends the helpers it spawned too
         )  # fmt: skip
         return cls(proc)
 
-    async def line(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
-        """Read stderr until a line matches `pattern` (earlier lines are kept in `stderr`)."""
+    async def _read_stderr(self) -> None:
         assert self.proc.stderr is not None
+        while raw := await self.proc.stderr.readline():
+            self.stderr.append(raw.decode(errors="replace"))
+            self._grew.set()
+        self._grew.set()
+
+    async def line(self, pattern: str, timeout: float = TIMEOUT) -> re.Match[str]:
+        """Wait until a stderr line matches `pattern`."""
         async with asyncio.timeout(timeout):
+            seen = 0
             while True:
-                raw = await self.proc.stderr.readline()
-                if not raw:
+                for text in self.stderr[seen:]:
+                    if found := re.search(pattern, text):
+                        return found
+                seen = len(self.stderr)
+                if self._reader.done():
                     raise EOFError("server exited before printing " + pattern + ":\n" + "".join(self.stderr))
-                self.stderr.append(raw.decode())
-                if found := re.search(pattern, self.stderr[-1]):
-                    return found
+                self._grew.clear()
+                await self._grew.wait()
 
     async def ws_url(self) -> str:
         return (await self.line(_WS_ADDRESS.pattern)).group(1)
 
-    async def stop(self, timeout: float = 20) -> int:
-        if self.proc.returncode is None:
-            self.proc.terminate()
+    async def stop(self, timeout: float = 10) -> int:
+        """SIGTERM to the whole group (codex's launcher does not pass it on to its binary), then SIGKILL."""
+        self._signal(signal.SIGTERM)
         try:
-            return await asyncio.wait_for(self.proc.wait(), timeout)
+            code = await asyncio.wait_for(self.proc.wait(), timeout)
         except TimeoutError:
-            self.proc.kill()
-            return await self.proc.wait()
+            self._signal(signal.SIGKILL)
+            code = await self.proc.wait()
+        self._signal(signal.SIGKILL)  # helpers left behind would hold stderr open
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._reader, timeout)
+        return code
+
+    def _signal(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, sig)
 
 
 async def wait_for_path(path: Path, timeout: float = TIMEOUT) -> None:
