@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 
+from . import netcheck
 from .listening import ListeningServer
 from .tmux import Tmux
 
@@ -81,7 +83,8 @@ def server_env(place: Place) -> dict[str, str]:
 
 
 async def start_ours(place: Place) -> ListeningServer:
-    return await ListeningServer.start(place.home, place.ws, "ws://127.0.0.1:0", env=server_env(place))
+    argv = netcheck.traced([sys.executable, "-m", "server"], place.root / "server.strace")
+    return await ListeningServer.start(place.home, place.ws, "ws://127.0.0.1:0", argv, server_env(place))
 
 
 async def start_codex(place: Place) -> ListeningServer:
@@ -89,9 +92,8 @@ async def start_codex(place: Place) -> ListeningServer:
     tmpdir = place.root / "tmpdir"
     tmpdir.mkdir()
     os_env = {"TMPDIR": str(tmpdir), **server_env(place)}
-    return await ListeningServer.start(
-        place.home, place.ws, "ws://127.0.0.1:0", [str(find_codex()), "app-server", *CODEX_SERVER_FLAGS], os_env
-    )
+    argv = netcheck.traced([str(find_codex()), "app-server", *CODEX_SERVER_FLAGS], place.root / "server.strace")
+    return await ListeningServer.start(place.home, place.ws, "ws://127.0.0.1:0", argv, os_env)
 
 
 @asynccontextmanager
@@ -106,7 +108,8 @@ async def tui_session(root: Path, start: Callable[[Place], Any]) -> AsyncIterato
             url = await server.ws_url()
             env = {"CODEX_HOME": str(place.home), "HOME": str(place.home), "PATH": os.environ.get("PATH", "/usr/bin"),
                    "TERM": "xterm-256color", "LANG": "C.UTF-8", **OFFLINE_ENV}  # fmt: skip
-            await tmux.start([str(find_codex()), "--remote", url], place.ws, env)
+            tui = netcheck.traced([str(find_codex()), "--remote", url], place.root / "tui.strace")
+            await tmux.start(tui, place.ws, env)
             await tmux.wait_for(READY)
             yield tmux, place, url
         finally:

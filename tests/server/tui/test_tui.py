@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from . import netcheck
 from .session import Place, normalise_screen, start_codex, start_ours, tui_session
 from .tmux import Tmux
 
-pytestmark = pytest.mark.skipif(not Tmux.available(), reason="tmux is installed by scripts/bootstrap")
+pytestmark = pytest.mark.skipif(
+    not (Tmux.available() and netcheck.available()), reason="tmux and strace are installed by scripts/bootstrap"
+)
 APPROVAL = re.compile(r"Would you like to run the following command\?(.|\n)*?Press enter to confirm or esc to cancel")
 
 
@@ -53,6 +56,10 @@ def _match(pattern: re.Pattern[str], screen: str) -> str:
 async def _session(root: Path, start: object) -> dict[str, str]:
     async with tui_session(root, start) as (tmux, place, _):  # type: ignore[arg-type]
         screens = await run_script(tmux, place)
+    # The TUI and the server reached nothing but loopback (and looked up no host name).
+    logs = [root / "server.strace", root / "tui.strace"]
+    assert all(log.stat().st_size > 0 for log in logs)
+    assert netcheck.outside_attempts(logs) == []
     return {name: normalise_screen(text, place) for name, text in screens.items()}
 
 
