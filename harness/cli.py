@@ -211,5 +211,18 @@ def demo(cassette: Path | None) -> None:
         raise click.ClickException("the replay did not match its golden transcript")
 
 
+@cli.command()
+@click.option(
+    "--listen", "listen_url", default="ws://127.0.0.1:0", show_default=True, help="ws://IP:PORT or unix://PATH"
+)
+@click.option("--server", default=None, help="App-server command (default: ours); e.g. 'codex app-server'.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Transcript to write.")
+def relay(listen_url: str, server: str | None, out: Path) -> None:
+    """Relay WebSocket clients to an app-server on stdio; write each session's transcript (golden format)."""
+    from .relay import run_relay
+
+    run_relay(listen_url, server, out)
+
+
 def main() -> None:
     cli(prog_name="harness")

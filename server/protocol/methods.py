@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from server.handlers import tui
+
 from . import params as p
 from .base import WireModel
 
@@ -20,6 +22,18 @@ class MethodSpec:
     thread_scoped: bool = False  # requests for one thread run in arrival order
     experimental: bool = False
 
+
+# What codex's TUI asks beyond the above (server/handlers/tui.py).
+TUI_METHODS = {
+    "account/read": MethodSpec(None, "tui.account_read"),
+    "hooks/list": MethodSpec(tui.CwdsParams, "tui.hooks_list"),
+    "account/bedrock/checkGovCloudRequirements": MethodSpec(None, "tui.govcloud"),
+    "collaborationMode/list": MethodSpec(None, "tui.collaboration_modes"),
+    "configRequirements/read": MethodSpec(None, "tui.config_requirements"),
+    "skills/list": MethodSpec(tui.CwdsParams, "tui.skills_list"),
+    "plugin/list": MethodSpec(None, "tui.plugin_list"),
+    "thread/turns/list": MethodSpec(tui.TurnsListParams, "tui.turns_list", True),
+}
 
 METHODS = MappingProxyType(
     {
@@ -49,6 +63,7 @@ METHODS = MappingProxyType(
         "command/exec/write": MethodSpec(p.CommandExecWriteParams, "command.write"),
         "command/exec/terminate": MethodSpec(p.ProcessIdParams, "command.terminate"),
         "command/exec/resize": MethodSpec(p.CommandExecResizeParams, "command.resize"),
+        **TUI_METHODS,
     }
 )
 
