@@ -70,15 +70,43 @@ METHODS = MappingProxyType(
 # Client notifications we accept (anything else is logged and dropped, as the real server does).
 CLIENT_NOTIFICATIONS = frozenset({"initialized"})
 
-# codex 0.163's full request list, for the "unknown variant" message; ours are appended.
+# codex 0.163's full request list (175 names, in its order, as its "unknown variant" error lists them,
+# hidden and internal ones included); ours that codex lacks are appended.
 UPSTREAM_METHODS = (
-    "initialize thread/start thread/resume thread/fork thread/archive thread/delete thread/unsubscribe "
-    "thread/name/set thread/goal/set thread/goal/get thread/goal/clear thread/metadata/update thread/unarchive "
-    "thread/compact/start thread/shellCommand thread/revert thread/list thread/loaded/list thread/read "
-    "thread/turns/list thread/items/list skills/list plugin/list app/list fs/readFile fs/writeFile "
-    "turn/start turn/steer turn/interrupt review/start model/list account/login/start account/login/cancel "
-    "account/logout account/rateLimits/read account/read feedback/upload command/exec command/exec/write "
-    "command/exec/terminate command/exec/resize config/read config/value/write config/batchWrite "
-    "configRequirements/read fuzzyFileSearch"
+    "initialize server/diagnostics userVerification/status userVerification/enroll userVerification/delete "
+    "userVerification/verify userVerification/cancel thread/start thread/resume thread/fork thread/archive "
+    "thread/delete thread/unsubscribe thread/increment_elicitation thread/decrement_elicitation thread/name/set "
+    "thread/prediction/request thread/goal/set thread/goal/get thread/goal/clear thread/queue/add thread/queue/list "
+    "thread/queue/update thread/queue/delete thread/queue/reorder thread/queue/start thread/metadata/update "
+    "thread/attachment/add thread/attachment/list thread/attachmentOwner/list thread/attachment/remove "
+    "thread/section/move thread/settings/update thread/memoryMode/set memory/status memory/reset rollout/compress "
+    "thread/unarchive thread/compact/start thread/shellCommand thread/approveGuardianDeniedAction "
+    "thread/backgroundTerminals/clean thread/backgroundTerminals/list thread/backgroundTerminals/terminate "
+    "thread/revert thread/list project/list project/read project/create project/import project/update project/move "
+    "project/delete threadSection/list threadSection/create threadSection/update threadSection/delete thread/search "
+    "thread/searchOccurrences thread/loaded/list thread/read thread/readState/update thread/turns/list "
+    "thread/items/list thread/items/read thread/inject_items skills/list skills/extraRoots/set hooks/list "
+    "marketplace/add marketplace/remove marketplace/upgrade plugin/list plugin/search plugin/installed "
+    "plugin/reconcile plugin/read plugin/skill/read plugin/share/save plugin/share/updateTargets plugin/share/list "
+    "plugin/share/checkout plugin/share/delete app/read app/list app/installed fs/readFile fs/writeFile "
+    "fs/createDirectory fs/getMetadata fs/readDirectory fs/remove fs/copy fs/watch fs/unwatch skills/config/write "
+    "plugin/install plugin/uninstall turn/start turn/settings/update turn/steer turn/interrupt thread/realtime/start "
+    "thread/realtime/appendAudio thread/realtime/appendText thread/realtime/appendSpeech thread/realtime/stop "
+    "thread/timeline/list thread/realtime/listVoices review/start model/list account/gatewayOAuth/read "
+    "account/gatewayOAuth/login account/gatewayOAuth/cancel modelProvider/capabilities/read experimentalFeature/list "
+    "permissionProfile/list experimentalFeature/enablement/set remoteControl/enable remoteControl/disable "
+    "remoteControl/status/read remoteControl/pairing/start remoteControl/pairing/status remoteControl/client/list "
+    "remoteControl/client/revoke collaborationMode/list mock/experimentalMethod environment/add environment/info "
+    "environment/status mcpServer/oauth/login config/mcpServer/reload mcpServerStatus/list mcpServer/resource/read "
+    "mcpServer/event/stream/start mcpServer/event/stream/stop mcpServer/tool/call windowsSandbox/setupStart "
+    "windowsSandbox/readiness account/login/start account/bedrock/discover account/bedrock/setup "
+    "account/bedrock/checkGovCloudRequirements account/login/cancel account/logout account/rateLimits/read "
+    "account/rateLimitResetCredit/consume account/usage/read account/workspaceMessages/read "
+    "account/sendAddCreditsNudgeEmail feedback/upload command/exec command/exec/write command/exec/terminate "
+    "command/exec/resize process/spawn process/writeStdin process/kill process/resizePty config/read "
+    "externalAgentConfig/detect externalAgentConfig/import externalAgentConfig/import/recordHistory "
+    "externalAgentConfig/import/readHistories config/value/write config/batchWrite configRequirements/read "
+    "account/read getConversationSummary gitDiffToRemote getAuthStatus fuzzyFileSearch fuzzyFileSearch/sessionStart "
+    "fuzzyFileSearch/sessionUpdate fuzzyFileSearch/sessionStop "
 ).split()
 ALL_METHODS = tuple(dict.fromkeys([*UPSTREAM_METHODS, *METHODS]))
