@@ -132,11 +132,43 @@ def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
 
 @cli.command()
 @CASSETTES
-def show(cassettes: tuple[Path, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the decoded data (as `harness view` shows it) as JSON.")
+def show(cassettes: tuple[Path, ...], as_json: bool) -> None:
     """A timeline of each cassette: requests, chunks, time to first byte, gaps, tokens."""
+    if as_json:
+        from .view import show_json
+
+        try:
+            click.echo(show_json(cassettes))
+        except (CassetteError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     for path in cassettes:
         for line in inspect.timeline(path):
             click.echo(line)
+
+
+@cli.command()
+@click.argument("cassettes", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--diff", "diff_pair", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show two cassettes (or two .jsonl transcripts) side by side, differences marked.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True)
+@click.option("--open", "open_it", is_flag=True, help="Open the page in the default browser.")
+def view(cassettes: tuple[Path, ...], diff_pair: tuple[Path, Path] | None, out: Path, open_it: bool) -> None:
+    """Write one self-contained HTML page showing CASSETTES (timeline, events, golden transcript)."""
+    from .view import view_cassettes, view_diff
+
+    if bool(cassettes) == bool(diff_pair):
+        raise click.UsageError("give either CASSETTE... or --diff A B")
+    try:
+        page = view_diff(*diff_pair, out) if diff_pair else view_cassettes(cassettes, out)
+    except (CassetteError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {page}")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 @cli.command()
