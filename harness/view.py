@@ -16,15 +16,19 @@ from collections.abc import Iterable, Sequence
 from importlib import resources
 from itertools import zip_longest
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockprovider.cassette import Cassette
+from mockprovider.cassette import Cassette, Interaction
 from mockprovider.matching import MatchConfig, api_path, match_key, normalise_body
+from mockprovider.sse import decode_all
 from server.fsutil import atomic_write
 
 from . import semdiff
 from .transcript import Transcript
-from .view_data import SCHEMA, cassette_data, chunks_and_events, event_summary
+from .view_data import SCHEMA, cassette_data
+
+if TYPE_CHECKING:
+    from .session import ReplayResult
 
 # Values that differ between any two recordings of the same exchange: left out of the semantic diff.
 _VOLATILE_KEYS = frozenset({"id", "item_id", "created_at", "prompt_cache_key", "chunk", "offset_ms"})
@@ -49,6 +53,7 @@ def diff_data(a: Path, b: Path, *, title: str | None = None) -> dict[str, Any]:
 def transcript_diff_section(
     units: list[dict[str, Any]], a_name: str, b_name: str, unit_name: str, title: str | None = None
 ) -> dict[str, Any]:
+    """A diff section of the page (also for a golden and a replay: `harness view` and the pytest report)."""
     return {
         "schema": SCHEMA,
         "kind": "diff",
@@ -61,8 +66,20 @@ def transcript_diff_section(
     }
 
 
-def replay_diff_units(golden: Transcript, replay: Transcript) -> list[dict[str, Any]]:
-    return align(_transcript_units(golden), _transcript_units(replay))
+def replay_sections(result: ReplayResult) -> list[dict[str, Any]]:
+    """The page of a replay: the cassette with its golden, then the golden and the replay side by side."""
+    golden = result.golden if result.golden is not None else Transcript()
+    units = align(_transcript_units(golden), _transcript_units(result.transcript))
+    name = result.cassette.with_suffix(".jsonl")
+    section = transcript_diff_section(units, str(name), "replay", "message", f"golden {name.name} ↔ this replay")
+    section["unplayed"] = list(result.unplayed)
+    if result.golden is None:
+        section["note"] = f"no golden transcript at {name}: every replayed message shows as added"
+    return [cassette_data(result.cassette), section]
+
+
+def write_replay_report(result: ReplayResult, out: Path) -> Path:
+    return write_page(out, replay_sections(result), f"reelkit · replay of {result.cassette.name}")
 
 
 Unit = tuple[str, str, Any]  # (label, alignment key, the semantic value compared)
@@ -113,9 +130,7 @@ def _cassette_units(cassette: Cassette) -> list[Unit]:
             body: Any = normalise_body(json.loads(item.request_body or "null"), config)
         except json.JSONDecodeError:
             body = item.request_body
-        _chunks, events = chunks_and_events(item)
-        if not events and item.body:
-            events = [event_summary(item.body.decode("utf-8", "replace"), None, None)]
+        events = _full_events(item)
         value = {
             "request": {"method": item.method, "path": api_path(item.uri), "body": body},
             "response": {"status": item.status, "ending": item.ending, "events": [_stable(e) for e in events]},
@@ -123,6 +138,21 @@ def _cassette_units(cassette: Cassette) -> list[Unit]:
         key = match_key(item.method, item.uri, item.request_body, config)
         units.append((f"#{index}", key, value))
     return units
+
+
+def _full_events(item: Interaction) -> list[Any]:
+    """Every event whole (a field that only a `.done` event or the final response carries counts too);
+    a body that is not a stream is compared as its JSON, or its text."""
+    if "text/event-stream" in (item.header("content-type") or ""):
+        return [_json_or_text(sse.data) for sse in decode_all(item.body)]
+    return [_json_or_text(item.body.decode("utf-8", "replace"))] if item.body else []
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
 
 
 def _stable(value: Any) -> Any:

@@ -297,6 +297,10 @@
     const changed = section.units.filter((u) => u.changes.length).length;
     node.append(dl([["A", section.a], ["B", section.b],
       ["Differences", `${plural(section.changes, "field")} in ${plural(changed, section.unit)} of ${section.units.length}`]]));
+    if (section.note) node.append(el("p", { class: "badge warn", text: section.note }));
+    if (section.unplayed && section.unplayed.length) {
+      node.append(box("error", "Recorded interactions the replay never asked for", el("ul", {}, ...section.unplayed.map((u) => el("li", { text: u })))));
+    }
     if (!section.changes) node.append(el("p", { class: "badge ok", text: "no difference" }));
     let run = [];
     const flush = () => {
