@@ -39,7 +39,7 @@ def big_cassette(interactions: int = 1000, deltas: int = 100) -> Cassette:
         request = {"model": "mock-model", "stream": True, "tools": tools, "input": [{"role": "user", "content": words}]}
         events = _stream(index, deltas)
         chunks = [
-            RecordedChunk(round(2.0 + 0.4 * k + (40 if k == deltas // 2 else 0), 3), e) for k, e in enumerate(events)
+            RecordedChunk(round(2.0 + 0.4 * k + (40 if k >= deltas // 2 else 0), 3), e) for k, e in enumerate(events)
         ]
         items.append(
             Interaction(

@@ -4,6 +4,10 @@ A test that uses the `cassette` fixture (or whose `cassette` marker names one) a
 DIR/<test id>.html: the cassette with its golden, and the golden beside a fresh replay of the
 cassette, differences marked field by field. The failure report names the file. Off by default.
 
+A test may also record a measurement for the run's log with
+`record_property("reelkit-measure", "what: number")`: the plugin lists them at the end of the run
+(also under pytest-xdist, where a worker's own output is not shown).
+
 The replay is run again here, after the test, rather than taken from the test: the replay is
 deterministic (recorded chunks, normalised transcript), and this keeps the plugin independent of
 how the session fixture is written.
@@ -20,6 +24,7 @@ from typing import Any
 import pytest
 
 OPTION = "--reelkit-report"
+MEASURE = "reelkit-measure"
 _UNSAFE = re.compile(r"[^\w.-]+")  # a test id as a file name
 
 
@@ -49,6 +54,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     else:
         report.sections.append(("reelkit report", text))
     return report
+
+
+_measures: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _measures.extend(str(value) for name, value in report.user_properties if name == MEASURE)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if _measures:
+        terminalreporter.write_sep("-", "reelkit measurements")
+        for line in _measures:
+            terminalreporter.write_line(line)
 
 
 def _cassette_of(item: pytest.Item) -> Path | None:

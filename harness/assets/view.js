@@ -180,7 +180,7 @@
 
   function timeline(item) {
     const offsets = item.chunks.map((c) => c.offset_ms);
-    const span = Math.max(offsets[offsets.length - 1], 0.001);
+    const span = Math.max(...offsets, 0.001);
     const gaps = offsets.slice(1).map((v, i) => v - offsets[i]);
     const sorted = [...gaps].sort((a, b) => a - b);
     const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
