@@ -91,7 +91,9 @@ def record(
 @CASSETTES
 @click.option("--server", default=None, help="App-server command (default: ours).")
 @click.option("--update-goldens", is_flag=True, help="Write the replayed transcript as the new golden.")
-def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool) -> None:
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write a `harness view` page (golden beside replay) in this folder for each mismatch.")  # fmt: skip
+def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool, report: Path | None) -> None:
     """Re-run each cassette's session against the server and diff the transcript with its golden."""
     failed = 0
     for number, path in enumerate(cassettes, 1):
@@ -113,6 +115,10 @@ def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool
             click.echo(f"  {line}")
         if result.unplayed:
             click.echo(f"  unplayed interactions: {', '.join(result.unplayed)}")
+        if report is not None:
+            from .view import write_replay_report
+
+            click.echo(f"  report: {write_replay_report(result, report / f'{path.stem}.html')}")
     if failed:
         raise click.ClickException(f"{failed} of {len(cassettes)} cassette(s) did not replay as recorded")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from itertools import zip_longest
@@ -167,6 +168,7 @@ def _stable(value: Any) -> Any:
 DETAIL_KEYS = ("chunks", "events", "text", "reasoning", "tool_calls", "usage", "error", "body",
                "request_headers", "response_headers")  # fmt: skip
 EARLY_DETAILS = 12  # more than a first screen shows
+_PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA|DETAILS|LATE_DETAILS)\}\}")
 
 
 def render_page(sections: list[dict[str, Any]], title: str) -> str:
@@ -179,14 +181,18 @@ def render_page(sections: list[dict[str, Any]], title: str) -> str:
     blocks_html = [
         f'<script type="application/json" id="{key}">{_script_json(value)}</script>\n' for key, value in blocks
     ]
-    page = template.replace("{{TITLE}}", html.escape(title))
-    page = page.replace("{{STYLE}}", (assets / "view.css").read_text(encoding="utf-8"), 1)
-    page = page.replace("{{SCRIPT}}", (assets / "view.js").read_text(encoding="utf-8"), 1)
     # The first interactions' details come before the script, the rest after it: the script draws the
     # first screen while the parser is still reading the bulk of a big cassette.
-    page = page.replace("{{DATA}}", data, 1)
-    page = page.replace("{{DETAILS}}", "".join(blocks_html[:EARLY_DETAILS]), 1)
-    return page.replace("{{LATE_DETAILS}}", "".join(blocks_html[EARLY_DETAILS:]), 1)  # last: no search in data
+    parts = {
+        "TITLE": html.escape(title),
+        "STYLE": (assets / "view.css").read_text(encoding="utf-8"),
+        "SCRIPT": (assets / "view.js").read_text(encoding="utf-8"),
+        "DATA": data,
+        "DETAILS": "".join(blocks_html[:EARLY_DETAILS]),
+        "LATE_DETAILS": "".join(blocks_html[EARLY_DETAILS:]),
+    }
+    # One pass: a placeholder-like text inside a title or the data is never expanded.
+    return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], template)
 
 
 def _split(sections: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[tuple[str, Any]]]:

@@ -246,7 +246,7 @@
       const links = turn.interactions.map((i) => el("a", { href: `#${cid}-i${i}`, text: `#${i}` }));
       const linkLine = el("p", { class: "links" }, links.length ? "Provider interactions: " : "No provider interaction.");
       links.forEach((a, i) => linkLine.append(i ? ", " : "", a));
-      const node = el("section", { class: "turn", id, "aria-labelledby": `${id}-h` },
+      const node = el("section", { class: "turn", id, tabindex: "-1", "aria-labelledby": `${id}-h` },
         el("h4", { id: `${id}-h`, text: turn.input ? `${turn.title}: “${turn.input}”` : turn.title }), linkLine);
       lazy(node, (n) => n.append(lines(turn.lines)));
       into.append(node);

@@ -72,8 +72,9 @@ def test_view_writes_one_self_contained_page(tmp_path: Path) -> None:
 def test_recorded_text_cannot_end_the_data_block() -> None:
     hostile = {"kind": "diff", "name": "x", "a": "a", "b": "b", "unit": "line", "units": [], "changes": 0,
                "note": "</script><script>alert(1)</script><!--"}  # fmt: skip
-    page = render_page([hostile], "t")
+    page = render_page([hostile], "{{SCRIPT}} <b>")
     assert embedded(page)["sections"][0]["note"] == hostile["note"]
+    assert "<title>{{SCRIPT}} &lt;b&gt;</title>" in page  # a placeholder in a name is not expanded
     assert "</script><script>alert(1)" not in page  # the data block is not closed early
 
 
@@ -109,6 +110,20 @@ def test_view_diff_of_two_transcripts_names_the_changed_field(tmp_path: Path) ->
         (f"line {item}", "$.params.item.text"),
         (f"line {turn}", "$.params.turn.items[0].text"),
     }
+
+
+def test_replay_report_option_writes_the_page_of_a_mismatch(tmp_path: Path) -> None:
+    shutil.copy(TEXT, tmp_path / "text.yaml")
+    golden = TEXT.with_suffix(".jsonl").read_text(encoding="utf-8")
+    (tmp_path / "text.jsonl").write_text(golden.replace("Hello! How can I help today?", "Nope."), encoding="utf-8")
+    done = harness("replay", tmp_path / "text.yaml", "--report", tmp_path / "reports")
+    assert done.returncode == 1
+    page = tmp_path / "reports" / "text.html"
+    assert f"  report: {page}" in done.stdout.splitlines()
+    _cassette, replayed = embedded(page.read_text(encoding="utf-8"))["sections"]
+    assert {c["path"] for u in replayed["units"] for c in u["changes"]} == {
+        "$.params.item.text", "$.params.turn.items[0].text"
+    }  # fmt: skip
 
 
 FAILING_TEST = """

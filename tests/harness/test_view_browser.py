@@ -167,6 +167,10 @@ def check_accessible(page: Page, interactions: int) -> None:
     if interactions > 1:
         page.page.keyboard.press("k")
         assert page.eval("() => document.activeElement.id") == f"c0-i{interactions - 2}"
+    turn = page.eval("() => document.activeElement.querySelector('.turn-link')?.getAttribute('href')")
+    if turn:  # t: from an interaction to the turn of the transcript it belongs to
+        page.page.keyboard.press("t")
+        assert "#" + page.eval("() => document.activeElement.id") == turn
 
 
 def check_narrow(page: Page, name: str) -> None:
