@@ -106,7 +106,11 @@ TRUST = "Run steps that ask for danger-full-access, unsandboxed command/exec, no
 @click.option("--server", default=None, help="App-server command (default: ours).")
 @click.option("--update-goldens", is_flag=True, help="Write the replayed transcript as the new golden.")
 @click.option("--trust", is_flag=True, help=TRUST)
-def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool, trust: bool) -> None:
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write a `harness view` page (golden beside replay) in this folder for each mismatch.")  # fmt: skip
+def replay(
+    cassettes: tuple[Path, ...], server: str | None, update_goldens: bool, trust: bool, report: Path | None
+) -> None:
     """Re-run each cassette's session against the server and diff the transcript with its golden."""
     failed = 0
     for number, path in enumerate(cassettes, 1):
@@ -130,6 +134,10 @@ def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool
             click.echo(f"  {line}")
         if result.unplayed:
             click.echo(f"  unplayed interactions: {', '.join(result.unplayed)}")
+        if report is not None:
+            from .view import write_replay_report
+
+            click.echo(f"  report: {write_replay_report(result, report / f'{path.stem}.html')}")
     if failed:
         raise click.ClickException(f"{failed} of {len(cassettes)} cassette(s) did not replay as recorded")
 
@@ -150,13 +158,45 @@ def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
 
 @cli.command()
 @CASSETTES
-def show(cassettes: tuple[Path, ...]) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the decoded data (as `harness view` shows it) as JSON.")
+def show(cassettes: tuple[Path, ...], as_json: bool) -> None:
     """A timeline of each cassette: requests, chunks, time to first byte, gaps, tokens."""
+    if as_json:
+        from .view import show_json
+
+        try:
+            click.echo(show_json(cassettes))
+        except (CassetteError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        return
     for path in cassettes:
         with _load_errors():
             lines = inspect.timeline(path)
         for line in lines:
             click.echo(line)
+
+
+@cli.command()
+@click.argument("cassettes", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--diff", "diff_pair", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Show two cassettes (or two .jsonl transcripts) side by side, differences marked.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("report.html"), show_default=True)
+@click.option("--open", "open_it", is_flag=True, help="Open the page in the default browser.")
+def view(cassettes: tuple[Path, ...], diff_pair: tuple[Path, Path] | None, out: Path, open_it: bool) -> None:
+    """Write one self-contained HTML page showing CASSETTES (timeline, events, golden transcript)."""
+    from .view import view_cassettes, view_diff
+
+    if bool(cassettes) == bool(diff_pair):
+        raise click.UsageError("give either CASSETTE... or --diff A B")
+    try:
+        page = view_diff(*diff_pair, out) if diff_pair else view_cassettes(cassettes, out)
+    except (CassetteError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {page}")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(page.resolve().as_uri())
 
 
 @cli.command()
