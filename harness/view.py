@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from mockprovider.cassette import Cassette, Interaction
 from mockprovider.matching import MatchConfig, api_path, match_key, normalise_body
 from mockprovider.sse import decode_all
-from server.fsutil import atomic_write
+from reelkit_common.fsutil import atomic_write
 
 from . import semdiff
 from .transcript import Transcript
