@@ -120,6 +120,7 @@
     const bad = item.status >= 400 || item.ending === "abort" || item.terminal === "response.failed";
     const heading = el("h4", { id: `${id}-h` },
       `#${item.index} ${item.method} ${item.path} → ${item.status} ${item.reason || ""}`,
+      item.status >= 400 ? el("span", { class: "badge bad", text: "HTTP error" }) : null,
       item.ending === "abort" ? el("span", { class: "badge bad", text: "stream cut" }) : null,
       item.terminal && item.terminal !== "response.completed"
         ? el("span", { class: "badge bad", text: item.terminal.replace("response.", "") }) : null,
