@@ -166,7 +166,7 @@ def _stable(value: Any) -> Any:
 
 # The bulky part of an interaction: embedded in its own JSON block, parsed only when it is drawn.
 DETAIL_KEYS = ("chunks", "events", "text", "reasoning", "tool_calls", "usage", "error", "body",
-               "request_headers", "response_headers")  # fmt: skip
+               "request_headers", "response_headers", "item_ids")  # fmt: skip
 EARLY_DETAILS = 12  # more than a first screen shows
 _PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA|DETAILS|LATE_DETAILS)\}\}")
 
