@@ -109,8 +109,12 @@ def recorded(item: Interaction) -> dict[str, Any]:
     }
 
 
+def golden_lines(golden: Path) -> list[Any]:
+    return Transcript.load(golden).lines if golden.exists() else []
+
+
 def approvals_in(golden: Path) -> list[str]:
-    lines = Transcript.load(golden).lines
+    lines = golden_lines(golden)
     return [x.message["method"] for x in lines if x.direction == "S->C" and "id" in x.message
             and str(x.message.get("method", "")).endswith("requestApproval")]  # fmt: skip
 
@@ -118,7 +122,7 @@ def approvals_in(golden: Path) -> list[str]:
 def agent_messages(golden: Path) -> list[str]:
     """The text of each agent message the server completed (the delta-streamed ones)."""
     out = []
-    for line in Transcript.load(golden).lines:
+    for line in golden_lines(golden):
         item = (line.message.get("params") or {}).get("item") or {}
         if line.message.get("method") == "item/completed" and item.get("type") == "agentMessage":
             out.append(item["text"])
