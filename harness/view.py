@@ -48,10 +48,10 @@ def diff_data(a: Path, b: Path, *, title: str | None = None) -> dict[str, Any]:
     else:
         units = align(_cassette_units(Cassette.load(a)), _cassette_units(Cassette.load(b)))
         unit_name = "interaction"
-    return transcript_diff_section(units, str(a), str(b), unit_name, title)
+    return diff_section(units, str(a), str(b), unit_name, title)
 
 
-def transcript_diff_section(
+def diff_section(
     units: list[dict[str, Any]], a_name: str, b_name: str, unit_name: str, title: str | None = None
 ) -> dict[str, Any]:
     """A diff section of the page (also for a golden and a replay: `harness view` and the pytest report)."""
@@ -72,7 +72,7 @@ def replay_sections(result: ReplayResult) -> list[dict[str, Any]]:
     golden = result.golden if result.golden is not None else Transcript()
     units = align(_transcript_units(golden), _transcript_units(result.transcript))
     name = result.cassette.with_suffix(".jsonl")
-    section = transcript_diff_section(units, str(name), "replay", "message", f"golden {name.name} ↔ this replay")
+    section = diff_section(units, str(name), "replay", "message", f"golden {name.name} ↔ this replay")
     section["unplayed"] = list(result.unplayed)
     if result.golden is None:
         section["note"] = f"no golden transcript at {name}: every replayed message shows as added"
@@ -95,15 +95,14 @@ def align(a: Sequence[Unit], b: Sequence[Unit]) -> list[dict[str, Any]]:
             old = left[2] if left else semdiff.MISSING
             new = right[2] if right else semdiff.MISSING
             changes = semdiff.diff(old, new)
-            out.append(
-                {
-                    "a_label": left[0] if left else None,
-                    "b_label": right[0] if right else None,
-                    "a": old if left else None,
-                    "b": new if right else None,
-                    "changes": [_change(c) for c in changes],
-                }
-            )
+            unit: dict[str, Any] = {
+                "a_label": left[0] if left else None,
+                "b_label": right[0] if right else None,
+                "changes": [_change(c) for c in changes],
+            }
+            if changes:  # the whole values only where a person will open them: equal units are one line
+                unit.update(a=old if left else None, b=new if right else None)
+            out.append(unit)
     return out
 
 
@@ -166,7 +165,7 @@ def _stable(value: Any) -> Any:
 
 # The bulky part of an interaction: embedded in its own JSON block, parsed only when it is drawn.
 DETAIL_KEYS = ("chunks", "events", "text", "reasoning", "tool_calls", "usage", "error", "body",
-               "request_headers", "response_headers")  # fmt: skip
+               "request_headers", "response_headers", "item_ids")  # fmt: skip
 EARLY_DETAILS = 12  # more than a first screen shows
 _PLACEHOLDER = re.compile(r"\{\{(TITLE|STYLE|SCRIPT|DATA|DETAILS|LATE_DETAILS)\}\}")
 

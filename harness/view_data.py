@@ -101,6 +101,7 @@ def interaction_data(index: int, item: Interaction) -> dict[str, Any]:
         "longest_gap_ms": max((b - a for a, b in itertools.pairwise(offsets)), default=0.0),
     }
     data.update(accumulate(events))
+    data["item_ids"] = _item_ids(events)
     if not events and item.body:
         data["body"] = item.body[:4000].decode("utf-8", "replace")  # an error answer: show what it said
     return data
@@ -187,6 +188,17 @@ def accumulate(events: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _item_ids(events: list[dict[str, Any]]) -> list[str]:
+    """The output items' ids and call ids: the server names its items by them (msg_…, rs_…, a call id)."""
+    ids: dict[str, None] = {}
+    for event in events:
+        item = event.get("item") or {}
+        for key in ("id", "call_id"):
+            if isinstance(item.get(key), str):
+                ids[item[key]] = None
+    return list(ids)
+
+
 def _is_tool(event: dict[str, Any]) -> bool:
     item = event.get("item")
     return isinstance(item, dict) and item.get("type") in _TOOL_ITEMS
@@ -249,6 +261,7 @@ def transcript_data(transcript: Transcript, interactions: list[dict[str, Any]], 
             turns.append(turn)
         turns[-1]["lines"].append(entry)
     _link(turns, interactions)
+    _link_items(turns, interactions)
     if not turns[0]["lines"]:
         turns.pop(0)
     return {"name": name, "turns": turns, "lines": len(transcript.lines)}
@@ -283,6 +296,26 @@ def _input_words(params: dict[str, Any]) -> str | None:
     parts = params.get("input") or []
     words = "".join(str(p.get("text", "")) for p in parts if isinstance(p, dict))
     return words or None
+
+
+def _link_items(turns: list[dict[str, Any]], interactions: list[dict[str, Any]]) -> None:
+    """A message about an item (item/started, deltas, item/completed, approvals) names the interaction whose
+    response carried that item: the server keeps the provider's item id or call id as its item id."""
+    source: dict[str, int] = {}
+    for interaction in interactions:
+        for item_id in interaction["item_ids"]:
+            source.setdefault(item_id, interaction["index"])
+    for turn in turns:
+        for line in turn["lines"]:
+            params = line["message"].get("params")
+            if not isinstance(params, dict):
+                continue
+            raw = params.get("item")
+            item: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            for key in (item.get("id"), params.get("itemId"), params.get("callId")):
+                if isinstance(key, str) and key in source:
+                    line["interaction"] = source[key]
+                    break
 
 
 def _link(turns: list[dict[str, Any]], interactions: list[dict[str, Any]]) -> None:

@@ -120,6 +120,7 @@
     const bad = item.status >= 400 || item.ending === "abort" || item.terminal === "response.failed";
     const heading = el("h4", { id: `${id}-h` },
       `#${item.index} ${item.method} ${item.path} → ${item.status} ${item.reason || ""}`,
+      item.status >= 400 ? el("span", { class: "badge bad", text: "HTTP error" }) : null,
       item.ending === "abort" ? el("span", { class: "badge bad", text: "stream cut" }) : null,
       item.terminal && item.terminal !== "response.completed"
         ? el("span", { class: "badge bad", text: item.terminal.replace("response.", "") }) : null,
@@ -248,21 +249,24 @@
       links.forEach((a, i) => linkLine.append(i ? ", " : "", a));
       const node = el("section", { class: "turn", id, tabindex: "-1", "aria-labelledby": `${id}-h` },
         el("h4", { id: `${id}-h`, text: turn.input ? `${turn.title}: “${turn.input}”` : turn.title }), linkLine);
-      lazy(node, (n) => n.append(lines(turn.lines)));
+      lazy(node, (n) => n.append(lines(turn.lines, cid)));
       into.append(node);
     }
   }
-  function lines(list) {
+  function lines(list, cid) {
     const ol = el("ol");
     for (const line of list) {
       const arrow = line.direction === "C->S" ? "C→S" : "S→C";
       const label = line.kind === "response" || line.kind === "answer"
         ? `${line.error ? "error" : "result"} of ${line.method || "?"}` : line.method;
       const li = el("li", { class: `line kind-${line.kind}${line.approval ? " approval" : ""}`, "data-kind": line.kind,
-        "data-method": line.method || "" },
+        "data-method": line.method || "", "data-interaction": line.interaction,
+        "data-item-type": line.message.params && line.message.params.item ? line.message.params.item.type : null },
         el("span", { class: "dir", text: arrow }), el("code", { text: label }),
         line.id !== undefined && line.id !== null ? el("span", { class: "stats", text: `id ${line.id}` }) : null,
-        el("span", { class: "what", text: lineSummary(line) }));
+        el("span", { class: "what", text: lineSummary(line) }),
+        line.interaction !== undefined ? el("a", { class: "from", href: `#${cid}-i${line.interaction}`,
+          "aria-label": `from provider interaction ${line.interaction}`, text: `from #${line.interaction}` }) : null);
       li.append(lazyDetails("JSON", () => el("pre", { text: json(line.message) })));
       ol.append(li);
     }

@@ -109,10 +109,24 @@ def recorded(item: Interaction) -> dict[str, Any]:
     }
 
 
+def golden_lines(golden: Path) -> list[Any]:
+    return Transcript.load(golden).lines if golden.exists() else []
+
+
 def approvals_in(golden: Path) -> list[str]:
-    lines = Transcript.load(golden).lines
+    lines = golden_lines(golden)
     return [x.message["method"] for x in lines if x.direction == "S->C" and "id" in x.message
             and str(x.message.get("method", "")).endswith("requestApproval")]  # fmt: skip
+
+
+def agent_messages(golden: Path) -> list[str]:
+    """The text of each agent message the server completed (the delta-streamed ones)."""
+    out = []
+    for line in golden_lines(golden):
+        item = (line.message.get("params") or {}).get("item") or {}
+        if line.message.get("method") == "item/completed" and item.get("type") == "agentMessage":
+            out.append(item["text"])
+    return out
 
 
 SHOWN = """() => [...document.querySelectorAll('article.interaction')].map((a) => ({
@@ -136,6 +150,11 @@ def test_library_cassette_page(open_page: Any, path: Path, tmp_path: Path) -> No
     approvals = page.eval("() => [...document.querySelectorAll('li.line.approval[data-kind=server-request]')]"
                           ".map((l) => l.dataset.method)")  # fmt: skip
     assert approvals == approvals_in(path.with_suffix(".jsonl"))
+    # Each agent message of the transcript links the interaction that streamed its text.
+    selector = "li.line[data-method='item/completed'][data-item-type=agentMessage]"
+    links = page.eval(f'() => [...document.querySelectorAll("{selector}")].map((l) => l.dataset.interaction)')
+    messages = agent_messages(path.with_suffix(".jsonl"))
+    assert [expected[int(i)]["text"] for i in links] == messages
     check_accessible(page, len(expected))
     check_narrow(page, f"{path.parent.name}-{path.stem}")
     assert page.errors == []
