@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,7 +107,7 @@ def main(argv: list[str]) -> None:
         harness = [sys.executable, "-m", "harness"]
         # The golden for the grown answer: one untimed replay writes it.
         timed([*harness, "replay", "--update-goldens", str(path)])
-        rows = {
+        rows: dict[str, Callable[[], float]] = {
             "harness show": lambda: timed([*harness, "show", str(path)]),
             "harness lint": lambda: timed([*harness, "lint", str(path)]),
             "harness replay": lambda: timed([*harness, "replay", str(path)]),
