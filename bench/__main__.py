@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reelkit_common.fsutil import atomic_write
 
-from . import appserver, harness_overhead, mock_throughput, suite_time
+from . import appserver, harness_overhead, large_cassette, mock_throughput, suite_time
 
 # (title, entry point, the arguments of a --quick run; a full run uses each benchmark's defaults)
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
@@ -24,6 +24,8 @@ SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
      ["--turns", "5", "--concurrent", "10"]),
     ("Harness record/replay overhead (`bench/harness_overhead.py`)", harness_overhead.main, ["--runs", "2"]),
     ("Cassette suite wall time (`bench/suite_time.py`)", suite_time.main, ["--runs", "1"]),
+    ("A 50 MB cassette through the tools (`bench/large_cassette.py`)", large_cassette.main,
+     ["--megabytes", "5", "--runs", "1"]),
 ]  # fmt: skip
 
 

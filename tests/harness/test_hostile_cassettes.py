@@ -7,6 +7,7 @@ text cassette cut at many points, and a file over the size limit.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli as harness_cli
+from harness.vcr import use_cassette
+from mockprovider.cassette import CassetteError
 from mockprovider.cli import cli as mock_cli
 
 REPO = Path(__file__).resolve().parents[2]
@@ -98,3 +101,11 @@ def test_real_processes_print_one_error_line_and_exit_1(name: str) -> None:
         )
         assert (done.returncode, done.stdout) == (1, ""), (module, args, done.stderr)
         _assert_one_error_line(done.stderr, path)
+
+
+@pytest.mark.parametrize("name", ["alias_bomb.yaml", "scalar_aliases.yaml", "offset_nan.yaml", "binary.yaml"])
+def test_in_process_vcr_replay_refuses_a_hostile_file_before_vcrpy_reads_it(name: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(CassetteError, match=rf"^{re.escape(str(HOSTILE / name))}: .*\)$"):
+        use_cassette(HOSTILE / name)
+    assert time.perf_counter() - started < LIMIT_S
