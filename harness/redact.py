@@ -157,8 +157,9 @@ class Redactor:
                   headers.items() for v in vs]  # fmt: skip
         kinds = _kinds([h for part in parts for h in self.hits(part.encode())])
         kinds += _kinds(self.hits(item.body))
-        if item.chunks is not None:
-            kinds += _kinds(self.hits(b"".join(c.data for c in item.chunks)))
+        joined = b"".join(c.data for c in item.chunks) if item.chunks is not None else item.body
+        if joined != item.body:  # the usual case, chunks adding up to the body, is scanned once
+            kinds += _kinds(self.hits(joined))
         return sorted(set(kinds))
 
     def clean(self, item: Interaction, label: str) -> Interaction:
