@@ -94,10 +94,12 @@ def test_a_cassette_over_the_size_limit_names_the_limit_and_the_fix(tmp_path: Pa
 @pytest.mark.parametrize("name", ["alias_bomb.yaml"])
 def test_real_processes_print_one_error_line_and_exit_1(name: str) -> None:
     # The same through the real command lines (stderr and stdout kept apart), for a sample of the corpus.
+    # The 5 s bound is checked in process above; here the timeout only catches a hang, since interpreter
+    # start-up alone can take seconds on a loaded 2-core CI machine.
     path = HOSTILE / name
     for module, args in (("harness", ["show"]), ("harness", ["lint"]), ("mockprovider", ["serve", "--cassette"])):
         done = subprocess.run(
-            [sys.executable, "-m", module, *args, str(path)], capture_output=True, text=True, timeout=LIMIT_S * 2
+            [sys.executable, "-m", module, *args, str(path)], capture_output=True, text=True, timeout=60
         )
         assert (done.returncode, done.stdout) == (1, ""), (module, args, done.stderr)
         _assert_one_error_line(done.stderr, path)
