@@ -231,8 +231,15 @@ def _apply(data: bytes, hits: list[Hit], cuts: list[int]) -> list[bytes]:
     return [bytes(out[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def save_cassette(cassette: Cassette, path: str | Path, redactor: Redactor) -> Cassette:
-    """Scrub, verify nothing secret is left, then write atomically (all or nothing)."""
+def save_cassette(cassette: Cassette, path: str | Path, redactor: Redactor, *, scrubbed: bool = False) -> Cassette:
+    """Scrub, verify nothing secret is left, then write atomically (all or nothing). With `scrubbed`, the
+    interactions already went through `Redactor.clean` (the proxy, which saves after every exchange, so
+    rescanning them each time would grow with the square of the session); the written text is checked anyway."""
+    if scrubbed:
+        clean = Cassette(list(cassette.interactions), redactor.deep(cassette.metadata), cassette.path)
+        redactor.check(clean.dumps(), str(path))
+        clean.save(path)
+        return clean
     clean = redactor.cassette(cassette)
     for index, item in enumerate(clean.interactions):
         leaks = redactor.interaction_leaks(item)
