@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reelkit_common.fsutil import atomic_write
 
-from . import appserver, harness_overhead, mock_throughput, suite_time, viewer
+from . import appserver, harness_overhead, large_cassette, mock_throughput, suite_time, viewer
 
 # (title, entry point, the arguments of a --quick run; a full run uses each benchmark's defaults)
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
@@ -26,6 +26,8 @@ SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
     ("Cassette suite wall time (`bench/suite_time.py`)", suite_time.main, ["--runs", "1"]),
     ("Viewer page of a 1,000-interaction cassette (`bench/viewer.py`)", viewer.main,
      ["--interactions", "200", "--runs", "1"]),
+    ("A 50 MB cassette through the tools (`bench/large_cassette.py`)", large_cassette.main,
+     ["--megabytes", "5", "--runs", "1"]),
 ]  # fmt: skip
 
 

@@ -51,7 +51,8 @@ def proxy(
     new_episodes: bool,
 ) -> None:  # fmt: skip
     """Forward to UPSTREAM, tee every chunk to the client, write the cassette atomically."""
-    app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic, new_episodes)
+    with _load_errors():  # --new-episodes reads the existing cassette
+        app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic, new_episodes)
     try:
         asyncio.run(serve_until_signal(app, host, port))
     except OSError as exc:

@@ -97,9 +97,10 @@ def lint(path: Path) -> list[str]:
     """Each streamed event must parse with the openai SDK's strict models and follow the ordering rules."""
     from pydantic import ValidationError
 
+    cassette = Cassette.load(path)  # first: a broken file is reported before the SDK's models are imported
     models = _sdk_event_models()
     problems = []
-    for index, item in enumerate(Cassette.load(path).interactions):
+    for index, item in enumerate(cassette.interactions):
         events = events_of(item)
         problems += [f"#{index}: {p}" for p in _ordering(events)]
         for event in events:

@@ -62,7 +62,7 @@ class Recording:
 
     def save(self) -> None:
         try:
-            save_cassette(self.cassette(), self.cassette_path, self.redactor)
+            save_cassette(self.cassette(), self.cassette_path, self.redactor, scrubbed=True)
         except (SecretLeakError, OSError) as exc:
             log.error("Error: %s", exc)
 
@@ -145,7 +145,7 @@ async def _replay_episode(
     index, step = picked
     # A recorded step renders from its chunks alone: the request body plays no part.
     ctx = RequestContext({}, len(body), True, 20, IdFactory())
-    recording.interactions.append(episodes.cassette.interactions[index])
+    recording.add(episodes.cassette.interactions[index])  # scrubbed like a fresh one: it may predate today's rules
     recording.save()
     return await send_plan(request, render(step, ctx), speed=1)  # as recorded: same chunks, same timing
 

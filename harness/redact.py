@@ -157,8 +157,9 @@ class Redactor:
                   headers.items() for v in vs]  # fmt: skip
         kinds = _kinds([h for part in parts for h in self.hits(part.encode())])
         kinds += _kinds(self.hits(item.body))
-        if item.chunks is not None:
-            kinds += _kinds(self.hits(b"".join(c.data for c in item.chunks)))
+        joined = b"".join(c.data for c in item.chunks) if item.chunks is not None else item.body
+        if joined != item.body:  # the usual case, chunks adding up to the body, is scanned once
+            kinds += _kinds(self.hits(joined))
         return sorted(set(kinds))
 
     def clean(self, item: Interaction, label: str) -> Interaction:
@@ -230,8 +231,15 @@ def _apply(data: bytes, hits: list[Hit], cuts: list[int]) -> list[bytes]:
     return [bytes(out[a:b]) for a, b in itertools.pairwise(bounds)]
 
 
-def save_cassette(cassette: Cassette, path: str | Path, redactor: Redactor) -> Cassette:
-    """Scrub, verify nothing secret is left, then write atomically (all or nothing)."""
+def save_cassette(cassette: Cassette, path: str | Path, redactor: Redactor, *, scrubbed: bool = False) -> Cassette:
+    """Scrub, verify nothing secret is left, then write atomically (all or nothing). With `scrubbed`, the
+    interactions already went through `Redactor.clean` (the proxy, which saves after every exchange, so
+    rescanning them each time would grow with the square of the session); the written text is checked anyway."""
+    if scrubbed:
+        clean = Cassette(list(cassette.interactions), redactor.deep(cassette.metadata), cassette.path)
+        redactor.check(clean.dumps(), str(path))
+        clean.save(path)
+        return clean
     clean = redactor.cassette(cassette)
     for index, item in enumerate(clean.interactions):
         leaks = redactor.interaction_leaks(item)

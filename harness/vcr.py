@@ -19,6 +19,7 @@ import vcr
 from vcr.cassette import CassetteContextDecorator
 from vcr.request import Request
 
+from mockprovider.cassette import Cassette
 from mockprovider.matching import MatchConfig, api_path, match_key
 
 
@@ -37,6 +38,10 @@ def _text(body: Any) -> str | None:
 def use_cassette(path: str | Path, match: MatchConfig | None = None, **kwargs: Any) -> CassetteContextDecorator:
     """A vcrpy cassette context (also a decorator) that replays `path` and never records."""
     config = match or MatchConfig()
+    if Path(path).exists():
+        # vcrpy's own loader expands YAML aliases and knows no size limit: read it our hardened way first, so
+        # a hostile file is a CassetteError naming the file and the fix before vcrpy sees it.
+        Cassette.load(path)
 
     def _body(r1: Request, r2: Request) -> None:
         key1 = match_key(r1.method, api_path(r1.path), _text(r1.body), config)

@@ -272,7 +272,11 @@ def _chunk_data(data: bytes) -> str | bytes:
         return data
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter writes the same text ~45x faster (a 50 MB cassette: 2 s instead of 88 s).
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
     """Literal block style for multi-line strings, so SSE bodies stay readable in review."""
 
 
