@@ -18,8 +18,9 @@ from typing import Any
 
 import aiohttp
 
+from server.provider import ProviderInfo
+
 from .errors import ModelError
-from .provider import ProviderInfo
 from .sse import SSEDecoder
 
 Event = dict[str, Any]
