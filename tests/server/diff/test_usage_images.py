@@ -83,7 +83,7 @@ class Run:
         depends on timing (see the `tool-call` case of test_differential); the usage is what is compared here."""
         return [
             squash(
-                [s for d, m in srv.transcript if d == "S->C" for s in [shape(m)] if s and ":commandExecution:" not in s]
+                [s for d, m in srv.transcript if d == "S->C" for s in [shape(m)] if s and "commandExecution" not in s]
             )
             for srv in self.servers
         ]
