@@ -16,7 +16,7 @@ from typing import Any
 
 from reelkit_common.fsutil import atomic_write
 
-from .agent.provider import ProviderInfo
+from .provider import ProviderInfo
 
 APPROVAL_POLICIES = ("untrusted", "on-failure", "on-request", "never")
 SANDBOX_MODES = ("read-only", "workspace-write", "danger-full-access")

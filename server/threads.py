@@ -1,64 +1,25 @@
 """Loaded threads: their settings, history, turns, subscribers and rollout writer.
 
-A ThreadRuntime is plain state (dataclasses inside, dicts only at the wire). Handlers and the turn
-runner mutate it; `wire()` renders the protocol's Thread object.
+A ThreadRuntime is plain state (dataclasses inside, dicts only at the wire). Handlers mutate it, and
+the agent core through its `Conversation` view (server/agent/host.py); `wire()` renders the protocol's
+Thread object.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .agent.items import message_text
+from .agent.settings import Settings, new_id
 from .connection import Connection
-from .sandbox import SandboxMode, SandboxPolicy
 from .store import CLI_VERSION, Rollout, RolloutWriter, TurnRecord, utc_now
 from .tools.exec import ExecManager
 
-
-def new_id() -> str:
-    """A UUIDv7 (time-ordered), as codex uses for threads and turns."""
-    ms = int(utc_now().timestamp() * 1000)
-    rand = uuid.uuid4().int & ((1 << 74) - 1)
-    value = (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
-    return str(uuid.UUID(int=value))
-
-
-@dataclass(slots=True)
-class Settings:
-    """Per-thread defaults; turn/start overrides persist into them."""
-
-    model: str
-    model_provider: str
-    cwd: Path
-    approval_policy: Any = "on-request"
-    approvals_reviewer: str = "user"
-    sandbox: SandboxPolicy = field(default_factory=SandboxPolicy)
-    effort: str | None = None
-    summary: str | None = None
-    base_instructions: str | None = None
-    developer_instructions: str | None = None
-    personality: str | None = None
-    config_overrides: dict[str, Any] = field(default_factory=dict)
-    dynamic_tools: list[dict[str, Any]] = field(default_factory=list)  # client-run tools (experimental)
-    # No sandbox was chosen (params or config.toml): codex then reports its built-in `:read-only` profile.
-    default_permissions: bool = False
-
-    def dynamic_tool_names(self) -> set[str]:
-        return {str(t.get("name")) for t in self.dynamic_tools}
-
-    def sandbox_wire(self) -> dict[str, Any]:
-        mode = self.sandbox.mode
-        if mode is SandboxMode.DANGER_FULL_ACCESS:
-            return {"type": "dangerFullAccess"}
-        if mode is SandboxMode.READ_ONLY:
-            return {"type": "readOnly", "networkAccess": self.sandbox.network_access}
-        return {"type": "workspaceWrite", "writableRoots": [str(p) for p in self.sandbox.writable_roots],
-                "networkAccess": self.sandbox.network_access, "excludeTmpdirEnvVar": False,
-                "excludeSlashTmp": not self.sandbox.include_tmp}  # fmt: skip
+__all__ = ["ActiveTurn", "Settings", "ThreadRuntime", "new_id", "preview_of", "unloaded_wire"]
 
 
 @dataclass(slots=True)
@@ -190,5 +151,15 @@ def preview_of(turns: list[TurnRecord]) -> str:
     for turn in turns:
         for item in turn.items:
             if item.get("type") == "userMessage":
-                return "".join(c.get("text", "") for c in item.get("content", []) if c.get("type") == "text")
+                return message_text(item)
     return ""
+
+
+def unloaded_wire(rollout: Rollout, include_turns: bool) -> dict[str, Any]:
+    """A thread that is not loaded, as thread/read, thread/list and thread/unarchive show it."""
+    meta = rollout.meta
+    config_free = Settings(meta.get("model") or "", meta.get("model_provider") or "", Path(meta.get("cwd") or "/"))
+    thread = ThreadRuntime.from_rollout(rollout, config_free)
+    thread.status = {"type": "notLoaded"}
+    thread.writer = None
+    return thread.wire(include_turns)

@@ -1,8 +1,8 @@
-"""Asking the client: approval requests and user-input requests, with codex's decision vocabulary.
+"""Asking the user: approval requests and user-input requests, with codex's decision vocabulary.
 
 While a request is open the thread is `active` with `waitingOnApproval`/`waitingOnUserInput`; when it
-closes (answered, failed, or withdrawn by an interrupt) the client gets `serverRequest/resolved`.
-In exec/run no request may be sent at all: asking raises BlockingRequestError.
+closes (answered, failed, or withdrawn by an interrupt) the thread returns to plain `active`. The host
+sends the request and reports it resolved; where no request may be sent (exec/run) it fails it.
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
-from server.connection import ClientRequestError, Connection
-from server.threads import ThreadRuntime
-
 from .errors import BlockingRequestError
+from .host import AgentHost, RequestFailed
 
 
 class Decision(Enum):
@@ -42,43 +40,31 @@ def parse_decision(result: Any) -> Decision:
 
 
 class Asker:
-    """Sends one server request for a thread's active turn and reports how it ended."""
+    """Sends one request for a thread's running turn through the host and reports how it ended."""
 
-    def __init__(self, thread: ThreadRuntime, blocking_forbidden: bool = False):
-        self.thread, self.blocking_forbidden = thread, blocking_forbidden
+    def __init__(self, host: AgentHost):
+        self.host = host
 
-    def _connection(self) -> Connection:
-        conn = next(iter(self.thread.subscribers), None)
-        if conn is None:
-            raise ClientRequestError("no client is subscribed to this thread")
-        return conn
+    def forbid_if_unattended(self, method: str) -> None:
+        """Where a policy refuses without asking, an unattended run (exec/run) fails the turn instead."""
+        if not self.host.interactive:
+            raise BlockingRequestError(method)
 
     async def ask(
         self, method: str, params: dict[str, Any], flag: str = "waitingOnApproval", restore: bool = True
     ) -> Any:
-        if self.blocking_forbidden:
-            raise BlockingRequestError(method)
-        conn, active = self._connection(), self.thread.active
-        request_id = conn.next_request_id()
-        entry = (request_id, method, params)
-        if active is not None:
-            active.pending.append(entry)
         waiting = {"type": "active", "activeFlags": [flag]}
-        if self.thread.status != waiting:  # callers that must announce it earlier already did
-            self.thread.set_status(waiting)
+        if self.host.status != waiting:  # callers that must announce it earlier already did
+            self.host.set_status(waiting)
         try:
-            return await conn.request(method, params, self.thread.id)
+            return await self.host.request(method, params)
         finally:
-            if active is not None and entry in active.pending:
-                active.pending.remove(entry)
-            self.thread.notify("serverRequest/resolved", {"threadId": self.thread.id, "requestId": request_id})
             if restore:
                 self.resume_status()
 
     def resume_status(self) -> None:
         """Back to plain `active` once the request's outcome has been reported."""
-        if self.thread.active is not None:
-            self.thread.set_status({"type": "active", "activeFlags": []})
+        self.host.set_status({"type": "active", "activeFlags": []})
 
     async def decide(self, method: str, params: dict[str, Any]) -> Decision:
         """Ask for a decision; an accept resumes `active` at once, other outcomes after their item completes."""
@@ -88,7 +74,7 @@ class Asker:
         """`decide`, plus the client's raw decision (an amendment carries the prefix to remember)."""
         try:
             result = await self.ask(method, params, restore=False)
-        except ClientRequestError:
+        except RequestFailed:
             return Decision.FAILED, None
         decision = parse_decision(result)
         if decision in (Decision.ACCEPT, Decision.ACCEPT_FOR_SESSION):

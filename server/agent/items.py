@@ -15,6 +15,11 @@ def user_message(item_id: str, content: list[dict[str, Any]]) -> Item:
     return {"type": "userMessage", "id": item_id, "clientId": None, "content": echoed}
 
 
+def message_text(item: Item) -> str:
+    """A user message's text parts, joined (a thread's preview)."""
+    return "".join(c.get("text", "") for c in item.get("content", []) if c.get("type") == "text")
+
+
 def agent_message(item_id: str, text: str) -> Item:
     return {"type": "agentMessage", "id": item_id, "text": text, "phase": None, "memoryCitation": None,
             "delivery": None, "questions": None}  # fmt: skip

@@ -19,9 +19,9 @@ from typing import Any
 import aiohttp
 
 from reelkit_common.sse import SSEDecoder
+from server.provider import ProviderInfo
 
 from .errors import ModelError
-from .provider import ProviderInfo
 
 Event = dict[str, Any]
 RetryHook = Callable[[int, int, ModelError], None]

@@ -19,17 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.connection import ClientRequestError
 from server.sandbox import SandboxMode, SandboxPolicy, wrap
-from server.threads import ThreadRuntime, new_id
 from server.tools import apply_patch as ap
 from server.tools.exec import ExecResult
 
 from . import items
 from .approvals import Asker, Decision, policy_name
 from .commandparse import command_actions, simple_commands
-from .errors import BlockingRequestError, TurnInterrupted
+from .errors import TurnInterrupted
+from .host import AgentHost, Conversation, RequestFailed
 from .jsonerrors import serde_json_message
+from .settings import new_id
 from .turn import TurnState
 from .turndiff import TurnDiff
 
@@ -43,7 +43,8 @@ class Call:
 
     raw: dict[str, Any]
     state: TurnState
-    thread: ThreadRuntime
+    conv: Conversation
+    host: AgentHost
     asker: Asker
     cwd: Path
 
@@ -64,16 +65,18 @@ class Call:
 
     @property
     def policy(self) -> str:
-        return policy_name(self.thread.settings.approval_policy)
+        return policy_name(self.conv.settings.approval_policy)
 
 
 Handler = Callable[[Call], Awaitable[Output]]
 
 
-async def run_call(raw: dict[str, Any], state: TurnState, thread: ThreadRuntime, asker: Asker) -> dict[str, Any]:
+async def run_call(
+    raw: dict[str, Any], state: TurnState, conv: Conversation, host: AgentHost, asker: Asker
+) -> dict[str, Any]:
     """Execute one call and return the history item carrying its output."""
-    call = Call(raw, state, thread, asker, thread.settings.cwd)
-    handler = HANDLERS.get(call.name) or (dynamic_tool if call.name in thread.settings.dynamic_tool_names() else None)
+    call = Call(raw, state, conv, host, asker, conv.settings.cwd)
+    handler = HANDLERS.get(call.name) or (dynamic_tool if call.name in conv.settings.dynamic_tool_names() else None)
     try:
         output: Output = await handler(call) if handler else f"unsupported call: {call.name}"
     except json.JSONDecodeError as exc:
@@ -99,13 +102,13 @@ async def _approve_command(call: Call, argv: list[str], command: str, escalate: 
 
     As in 0.163, `untrusted` asks about every command (even `ls`); a command whose every part starts with an
     approved prefix is not asked again."""
-    thread = call.thread
+    conv = call.conv
     if not (escalate or call.policy == "untrusted"):
         return None
-    if command in thread.session_approvals or _prefix_approved(command, thread.approved_prefixes):
+    if command in conv.session_approvals or _prefix_approved(command, conv.approved_prefixes):
         return None
     amendment = _amendment(command)
-    thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    call.host.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
     call.state.started(items.command_execution(call.call_id, argv, str(cwd), command))
     params = {"kind": "command", **call.state.ids(itemId=call.call_id), "startedAtMs": int(time.time() * 1000),
               "environmentId": "local", "reason": call.args().get("justification") if escalate else None,
@@ -115,10 +118,10 @@ async def _approve_command(call: Call, argv: list[str], command: str, escalate: 
                                      "cancel"]}  # fmt: skip
     decision, raw = await call.asker.decide_with_answer("item/commandExecution/requestApproval", params)
     if decision is Decision.ACCEPT_FOR_SESSION:
-        thread.session_approvals.add(command)
+        conv.session_approvals.add(command)
     elif isinstance(raw, dict) and "acceptWithExecpolicyAmendment" in raw:
         prefix = (raw["acceptWithExecpolicyAmendment"] or {}).get("execpolicy_amendment") or amendment
-        thread.approved_prefixes.add(tuple(str(w) for w in prefix))
+        conv.approved_prefixes.add(tuple(str(w) for w in prefix))
     return decision
 
 
@@ -149,8 +152,7 @@ async def _run_command(
     argv = _shell_argv(args, command)
     escalate = args.get("sandbox_permissions") == "require_escalated"
     if escalate and call.policy == "never":
-        if call.asker.blocking_forbidden:
-            raise BlockingRequestError("item/commandExecution/requestApproval")
+        call.asker.forbid_if_unattended("item/commandExecution/requestApproval")
         return None, f"approval policy is Never; reject command — you cannot ask for escalated permissions: {command}"
     decision = await _approve_command(call, argv, command, escalate, cwd)
     if decision in (Decision.DECLINE, Decision.CANCEL, Decision.FAILED):
@@ -159,7 +161,7 @@ async def _run_command(
     announce = _Announce(
         call, lambda: items.command_execution(call.call_id, argv, str(cwd), command), decision is not None
     )
-    policy = FULL_ACCESS if escalate and decision else call.thread.settings.sandbox
+    policy = FULL_ACCESS if escalate and decision else call.conv.settings.sandbox
     started = time.monotonic()
     timer = asyncio.get_running_loop().call_later(ANNOUNCE_AFTER_S, announce.window_over)
     try:
@@ -206,7 +208,7 @@ class _Announce:
         first, self.seen_output = not self.seen_output, True
         if self.streaming and not first:
             delta = data.decode("utf-8", errors="replace")
-            self.call.thread.notify(
+            self.call.host.emit(
                 "item/commandExecution/outputDelta", self.call.state.ids(itemId=self.call.call_id, delta=delta)
             )
 
@@ -256,7 +258,7 @@ async def exec_command(call: Call) -> Output:
     args = call.args()
     command = str(args["cmd"])
     yield_ms = int(min(max(args.get("yield_time_ms") or 10_000, 250), 30_000))
-    manager = call.thread.exec
+    manager = call.conv.exec
 
     async def run(argv: list[str], cwd: Path, policy: SandboxPolicy, sink: Any) -> ExecResult:
         # the workdir only says where the command runs; what it may write follows from the turn's cwd
@@ -279,7 +281,7 @@ async def write_stdin(call: Call) -> Output:
     default = 250 if chars else 5_000
     yield_ms = int(min(max(args.get("yield_time_ms") or default, 250), 300_000))
     try:
-        result = await call.thread.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
+        result = await call.conv.exec.write_stdin(int(args["session_id"]), chars, yield_ms)
     except KeyError as exc:
         return str(exc.args[0])
     return _for_model(call, args, result)
@@ -295,13 +297,12 @@ async def apply_patch(call: Call) -> Output:
         changes = ap.plan(ap.parse(str(patch or "")), call.cwd)
     except ap.PatchError as exc:
         return _patch_output(1, str(exc), started)
-    inside = all(call.thread.settings.sandbox.allows_write(c.move_or_path(), call.cwd) for c in changes)
-    remembered = all(str(c.path) in call.thread.session_approvals for c in changes)
+    inside = all(call.conv.settings.sandbox.allows_write(c.move_or_path(), call.cwd) for c in changes)
+    remembered = all(str(c.path) in call.conv.session_approvals for c in changes)
     needs = not remembered and (call.policy == "untrusted" or not inside)
     if needs and call.policy == "never":
-        if call.asker.blocking_forbidden:
-            raise BlockingRequestError("item/fileChange/requestApproval")
-        return ap.rejected_text(call.thread.settings.sandbox.mode)
+        call.asker.forbid_if_unattended("item/fileChange/requestApproval")
+        return ap.rejected_text(call.conv.settings.sandbox.mode)
     item_changes = [
         items.change_entry(str(c.path), c.kind, c.diff, str(c.move_to) if c.move_to else None) for c in changes
     ]
@@ -316,19 +317,19 @@ async def apply_patch(call: Call) -> Output:
                 raise TurnInterrupted()
             return "approval request failed" if decision is Decision.FAILED else "patch rejected by user"
         if decision is Decision.ACCEPT_FOR_SESSION:
-            call.thread.session_approvals.update(str(c.path) for c in changes)
+            call.conv.session_approvals.update(str(c.path) for c in changes)
     if call.state.diff is None:
         call.state.diff = TurnDiff(call.cwd)
     call.state.diff.touch(*(p for c in changes for p in (c.path, c.move_to) if p is not None))
-    code, text = await _write_patch(changes, call.cwd, call.thread.settings.sandbox if inside else FULL_ACCESS)
+    code, text = await _write_patch(changes, call.cwd, call.conv.settings.sandbox if inside else FULL_ACCESS)
     call.state.finished(items.file_change(call.call_id, item_changes, "completed" if code == 0 else "failed"))
     if code == 0:
-        call.thread.notify("turn/diff/updated", call.state.ids(diff=call.state.diff.render()))
+        call.host.emit("turn/diff/updated", call.state.ids(diff=call.state.diff.render()))
     return _patch_output(code, text, started)
 
 
 async def _approve_patch(call: Call) -> Decision:
-    call.thread.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+    call.host.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
     params = {
         **call.state.ids(itemId=call.call_id),
         "startedAtMs": int(time.time() * 1000),
@@ -359,7 +360,7 @@ async def request_user_input(call: Call) -> Output:
     params = {**call.state.ids(itemId=call.call_id), "questions": args.get("questions", []), "isBlocking": True}
     try:
         answer = await call.asker.ask("item/tool/requestUserInput", params, flag="waitingOnUserInput")
-    except ClientRequestError:  # the model is told, the turn goes on
+    except RequestFailed:  # the model is told, the turn goes on
         return "request_user_input failed: the client did not answer"
     return json.dumps(answer.get("answers", answer) if isinstance(answer, dict) else answer)
 
@@ -382,7 +383,7 @@ async def dynamic_tool(call: Call) -> Output:
     params = {**call.state.ids(callId=call.call_id), "tool": call.name, "arguments": call.args(), "namespace": None}
     try:
         answer = await call.asker.ask("item/tool/call", params)
-    except ClientRequestError:
+    except RequestFailed:
         return f"dynamic tool {call.name} failed: the client did not answer"
     contents = answer.get("contentItems", []) if isinstance(answer, dict) else []
     texts = [c.get("text", "") for c in contents if isinstance(c, dict) and c.get("type") == "inputText"]

@@ -1,7 +1,7 @@
 """One turn: stream model responses, surface them as items, run the tools asked for, repeat.
 
-The runner knows nothing about JSON-RPC framing or threads: it talks to the connection through a
-`Wire` (notifications and server-to-client requests) and to the model through a `ModelStream`
+The loop knows nothing about JSON-RPC framing or threads: its events go to an `EventSink` (the
+runner's, which forwards them to the `AgentHost`) and it talks to the model through a `ModelStream`
 (raw Responses events). Each model output item becomes `item/started` -> deltas -> `item/completed`;
 tool calls run after the response completes, their outputs join the history, and the next request
 goes out, until a response asks for nothing more.
@@ -21,12 +21,10 @@ from .turndiff import TurnDiff
 Event = dict[str, Any]
 
 
-class Wire(Protocol):
-    """The connection side of a turn."""
+class EventSink(Protocol):
+    """Where a turn's events go (item started/completed, deltas, usage, diffs)."""
 
     def notify(self, method: str, params: dict[str, Any]) -> None: ...
-
-    async def request(self, method: str, params: dict[str, Any]) -> Any: ...
 
 
 ModelStream = Callable[[list[dict[str, Any]]], AsyncIterator[Event]]
@@ -97,7 +95,7 @@ class TurnState:
 
     thread_id: str
     turn_id: str
-    wire: Wire
+    wire: EventSink
     context_window: int | None = None
     output_token_limit: int = 10_000  # the model's truncation policy, for tool outputs
     usage_total: Usage = field(default_factory=Usage)  # the thread's, over all its turns (as codex counts)
@@ -260,4 +258,4 @@ _HANDLERS: dict[str, Callable[[Turn, _Response, Event], None]] = {
     "response.completed": Turn._completed,
 }
 
-__all__ = ["ModelError", "ModelStream", "Turn", "TurnInterrupted", "TurnState", "Usage", "Wire"]
+__all__ = ["EventSink", "ModelError", "ModelStream", "Turn", "TurnInterrupted", "TurnState", "Usage"]

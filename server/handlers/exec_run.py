@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.agent.runner import begin, run_turn
 from server.config import Config
 from server.errors import InvalidRequest
 from server.handlers.thread import make_settings
-from server.handlers.turn import inputs_wire, options
+from server.handlers.turn_common import inputs_wire, options
 from server.protocol import params as p
 from server.state import Ctx
 from server.store import utc_now
 from server.threads import ThreadRuntime, new_id
+from server.wire_host import FailFastHost, begin, run_turn
 
 
 def _check_constraints(config: Config) -> None:
@@ -32,6 +32,7 @@ def _check_constraints(config: Config) -> None:
 async def run(ctx: Ctx, params: p.ExecRunParams) -> dict[str, Any]:
     if not params.input:
         raise InvalidRequest("input must not be empty")
+    inputs = inputs_wire(params.input)  # refused (remote images) before anything starts
     config = ctx.state.config(params.config)
     _check_constraints(config)
     thread_params = p.ThreadConfigParams(
@@ -47,7 +48,7 @@ async def run(ctx: Ctx, params: p.ExecRunParams) -> dict[str, Any]:
     thread = ThreadRuntime(new_id(), utc_now(), settings, ctx.conn.client_name, ephemeral=True)
     record = begin(thread).record
     try:
-        await run_turn(ctx.state, thread, inputs_wire(params.input), options(ctx, params.output_schema, True))
+        await run_turn(ctx.state, thread, inputs, options(ctx, params.output_schema), FailFastHost(thread))
     finally:
         await thread.exec.close()  # one-shot: no session, listener or task outlives the request
     last = next((i["text"] for i in reversed(record.items) if i.get("type") == "agentMessage"), None)

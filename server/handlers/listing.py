@@ -10,9 +10,7 @@ from server.errors import InvalidRequest
 from server.protocol.params import ThreadListParams
 from server.state import ServerState
 from server.store import read_rollout
-from server.threads import ThreadRuntime
-
-from .thread import _unloaded_wire
+from server.threads import ThreadRuntime, unloaded_wire
 
 _SORT_FIELD = {"created_at": "createdAt", "updated_at": "updatedAt", "recency_at": "recencyAt"}
 
@@ -27,7 +25,7 @@ def _entries(state: ServerState, archived: bool) -> list[dict[str, Any]]:
         if not rollout.turns:
             continue
         loaded: ThreadRuntime | None = state.threads.get(rollout.meta["id"])
-        out.append(loaded.wire() if loaded and not archived else _unloaded_wire(rollout, False))
+        out.append(loaded.wire() if loaded and not archived else unloaded_wire(rollout, False))
     return out
 
 

@@ -8,8 +8,9 @@ from server.protocol import params as p
 from server.state import Ctx
 from server.store import utc_now
 from server.threads import ThreadRuntime, new_id
+from server.wire_host import begin, launch
 
-from .turn import launch, options
+from .turn_common import options
 
 
 async def start_review(ctx: Ctx, params: p.ReviewStartParams, prompt: str) -> dict[str, Any]:
@@ -23,10 +24,8 @@ async def start_review(ctx: Ctx, params: p.ReviewStartParams, prompt: str) -> di
         ctx.state.threads[target.id] = target
         target.subscribers.add(ctx.conn)
         ctx.after(lambda: ctx.conn.notify("thread/started", {"thread": target.wire()}))
-    from server.agent.runner import begin
-
     active = begin(target)
     active.kind = "review"
     inputs = [{"type": "text", "text": prompt}]
-    ctx.after(lambda: launch(ctx, target, inputs, options(ctx, None)))
+    ctx.after(lambda: launch(ctx.state, target, inputs, options(ctx, None)))
     return {"turn": active.record.wire("notLoaded"), "reviewThreadId": target.id}

@@ -12,7 +12,9 @@ from server.protocol import params as p
 from server.sandbox import SandboxMode, SandboxPolicy
 from server.state import Ctx, ServerState
 from server.store import Rollout, read_rollout, utc_now
-from server.threads import Settings, ThreadRuntime, new_id, preview_of
+from server.threads import Settings, ThreadRuntime, new_id, preview_of, unloaded_wire
+
+from .listing import list_page
 
 
 def sandbox_policy(mode: str, network: bool = False, roots: tuple[Path, ...] = ()) -> SandboxPolicy:
@@ -186,21 +188,10 @@ async def read(ctx: Ctx, params: p.ThreadReadParams) -> dict[str, Any]:
     path = ctx.state.store.find(params.thread_id) or ctx.state.store.find(params.thread_id, archived=True)
     if path is None:
         raise InvalidRequest(f"thread not loaded: {params.thread_id}")
-    return {"thread": _unloaded_wire(read_rollout(path), bool(params.include_turns))}
-
-
-def _unloaded_wire(rollout: Rollout, include_turns: bool) -> dict[str, Any]:
-    meta = rollout.meta
-    config_free = Settings(meta.get("model") or "", meta.get("model_provider") or "", Path(meta.get("cwd") or "/"))
-    thread = ThreadRuntime.from_rollout(rollout, config_free)
-    thread.status = {"type": "notLoaded"}
-    thread.writer = None
-    return thread.wire(include_turns)
+    return {"thread": unloaded_wire(read_rollout(path), bool(params.include_turns))}
 
 
 async def list_threads(ctx: Ctx, params: p.ThreadListParams) -> dict[str, Any]:
-    from server.handlers.listing import list_page
-
     return list_page(ctx.state, params)
 
 
@@ -241,7 +232,7 @@ async def unarchive(ctx: Ctx, params: p.ThreadIdParams) -> dict[str, Any]:
     restored = store.unarchive(path, dt.datetime.fromisoformat(rollout.meta["timestamp"]))
     rollout.path = restored
     ctx.after(lambda: ctx.conn.notify("thread/unarchived", {"threadId": params.thread_id}))
-    return {"thread": _unloaded_wire(rollout, False)}
+    return {"thread": unloaded_wire(rollout, False)}
 
 
 async def set_name(ctx: Ctx, params: p.ThreadSetNameParams) -> dict[str, Any]:

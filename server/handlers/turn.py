@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from server.agent.runner import TurnOptions, begin, run_turn
 from server.errors import InvalidRequest
-from server.handlers.session import user_agent
 from server.protocol import params as p
 from server.sandbox import SandboxMode, SandboxPolicy
 from server.state import Ctx
 from server.threads import ThreadRuntime
+from server.wire_host import begin, launch
+
+from .review import start_review
+from .turn_common import inputs_wire, options
 
 _SANDBOX_TYPES = {
     "readOnly": SandboxMode.READ_ONLY,
@@ -20,18 +21,6 @@ _SANDBOX_TYPES = {
     "dangerFullAccess": SandboxMode.DANGER_FULL_ACCESS,
     "externalSandbox": SandboxMode.DANGER_FULL_ACCESS,
 }
-
-
-REMOTE_IMAGE = "remote image URLs are not supported; use an inline data URL instead"
-
-
-def inputs_wire(inputs: list[p.UserInput]) -> list[dict[str, Any]]:
-    """The inputs as dicts; as codex, an image by http(s) URL is refused (only inline data URLs are sent)."""
-    wire = [i.model_dump(by_alias=True, exclude_none=True) for i in inputs]
-    for item in wire:
-        if item.get("type") == "image" and str(item.get("url", "")).lower().startswith(("http://", "https://")):
-            raise InvalidRequest(REMOTE_IMAGE)
-    return wire
 
 
 def _apply_overrides(thread: ThreadRuntime, params: p.TurnStartParams) -> None:
@@ -57,20 +46,6 @@ def _apply_overrides(thread: ThreadRuntime, params: p.TurnStartParams) -> None:
         s.config_overrides = {**s.config_overrides, "collaboration_mode": params.collaboration_mode}
 
 
-def options(ctx: Ctx, output_schema: dict[str, Any] | None, blocking_forbidden: bool = False) -> TurnOptions:
-    conn = ctx.conn
-    return TurnOptions(
-        output_schema, conn.client_name, user_agent(conn.client_name, conn.client_version), blocking_forbidden
-    )
-
-
-def launch(ctx: Ctx, thread: ThreadRuntime, inputs: list[dict[str, Any]], opts: TurnOptions) -> asyncio.Task[None]:
-    assert thread.active is not None
-    task = asyncio.get_running_loop().create_task(run_turn(ctx.state, thread, inputs, opts))
-    thread.active.task = task
-    return task
-
-
 async def start(ctx: Ctx, params: p.TurnStartParams) -> dict[str, Any]:
     thread = ctx.state.thread(params.thread_id)
     if params.collaboration_mode is not None and not ctx.conn.experimental:
@@ -86,7 +61,7 @@ async def start(ctx: Ctx, params: p.TurnStartParams) -> dict[str, Any]:
     _apply_overrides(thread, params)
     active = begin(thread)
     response = {"turn": active.record.wire("notLoaded")}
-    ctx.after(lambda: launch(ctx, thread, inputs, options(ctx, params.output_schema)))
+    ctx.after(lambda: launch(ctx.state, thread, inputs, options(ctx, params.output_schema)))
     return response
 
 
@@ -139,6 +114,4 @@ def _review_text(target: dict[str, Any]) -> str:
 
 
 async def review(ctx: Ctx, params: p.ReviewStartParams) -> dict[str, Any]:
-    from server.handlers.review import start_review
-
     return await start_review(ctx, params, _review_text(params.target))

@@ -2,8 +2,9 @@
 
 - `thread/tokenUsage/updated` over a three-turn thread with tool calls: every `total` and `last`, all
   fields; then a restart, a resume (the replayed totals), a fourth turn, and a fork with a turn of its own.
-- `turn/start` with an image: a remote URL is refused with the same error, a data URL is accepted and
-  reaches the provider as the same `input_image`.
+- `turn/start` with an image: a remote URL is refused with the same error (also by `turn/steer` and a
+  second `turn/start` into a running turn), a data URL is accepted and reaches the provider as the same
+  `input_image`.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class Run:
         depends on timing (see the `tool-call` case of test_differential); the usage is what is compared here."""
         return [
             squash(
-                [s for d, m in srv.transcript if d == "S->C" for s in [shape(m)] if s and ":commandExecution:" not in s]
+                [s for d, m in srv.transcript if d == "S->C" for s in [shape(m)] if s and "commandExecution" not in s]
             )
             for srv in self.servers
         ]
@@ -142,7 +143,8 @@ IMAGE = (
 async def image_flow(argv: list[str] | None, tmp: Path) -> tuple[list[Any], list[dict[str, Any]]]:
     ws, home = tmp / "ws", tmp / "home"
     ws.mkdir(parents=True)
-    async with MockProvider([{"text": "A pixel."}], speed=0) as mock:
+    stalled = {"text": "slow " * 40, "chunk_size": 5, "stall_ms": 20_000, "stall_after": 6}
+    async with MockProvider([{"text": "A pixel."}, stalled], speed=0) as mock:
         write_codex_home(home, ProviderSettings(mock.url), model="mock-model", approval_policy="never",
                          sandbox_mode="workspace-write")  # fmt: skip
         run = Run(argv, home, ws)
@@ -156,17 +158,33 @@ async def image_flow(argv: list[str] | None, tmp: Path) -> tuple[list[Any], list
                 answer = await srv.read_response(request_id, timeout=60)
                 answers.append(answer.get("error") or sorted(answer["result"]["turn"]))
             await srv.read_notification("turn/completed", timeout=60)
+            answers += await remote_image_mid_turn(srv, thread)
         finally:
             await run.close()
-        sent = mock.response_requests[-1].input()[-1]
+        sent = mock.response_requests[0].input()[-1]
     return answers, sent["content"]
+
+
+async def remote_image_mid_turn(srv: AppServerProcess, thread: str) -> list[Any]:
+    """A remote image steered into a running turn, by turn/steer and by a second turn/start: the answers."""
+    turn = (await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "go"}]}))["turn"]
+    # Once the turn streams (codex refuses an interrupt sent before its turn runs; see docs/differential.md).
+    await srv.read_until(lambda m: m.get("method") == "item/agentMessage/delta" and m["params"]["turnId"] == turn["id"])
+    remote = [{"type": "image", "url": "https://example.com/dog.png"}]
+    answers = []
+    for method, params in (("turn/steer", {"expectedTurnId": turn["id"]}), ("turn/start", {})):
+        request_id = await srv.request(method, {"threadId": thread, "input": remote, **params})
+        answers.append((await srv.read_response(request_id, timeout=60)).get("error"))
+    await srv.call("turn/interrupt", {"threadId": thread, "turnId": turn["id"]})
+    await srv.read_notification("turn/completed", timeout=60)
+    return answers
 
 
 async def test_image_urls_answer_as_the_real_server(tmp_path: Path) -> None:
     real = await image_flow(CODEX, tmp_path / "codex")
     ours = await image_flow(None, tmp_path / "ours")
     refused = {"code": -32600, "message": "remote image URLs are not supported; use an inline data URL instead"}
-    assert ours[0][:2] == [refused, refused]
+    assert ours[0][:2] == ours[0][3:] == [refused, refused]
     assert ours[0] == real[0]
     assert ours[1] == real[1]  # the same content parts reach the provider
     assert {"type": "input_image", "image_url": IMAGE, "detail": "high"} in ours[1]

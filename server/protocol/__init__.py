@@ -1,0 +1,1 @@
+"""The wire protocol: params models and the method table (imports nothing else of the server)."""
