@@ -21,7 +21,7 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 from tests.support.appserver import AppServerProcess
 
-from .probes import PATCH_PROBES, PROBES, READ_ONLY_ONLY, WORKDIR_PROBES
+from .probes import PATCH_PROBES, READ_ONLY_ONLY, WORKDIR_PROBES
 from .scene import Scene, build
 
 SERVERS = ("codex", "ours")
@@ -94,14 +94,17 @@ async def _attack_by_command_exec(scene: Scene, which: str, mode: str) -> str:
     return str(result["stdout"])
 
 
-async def _escapes(root: Path, which: str, mode: str, channel: str) -> dict[str, list[str]]:
-    scene = build(root, read_only=mode == "read-only")
+async def _escapes(
+    root: Path, which: str, mode: str, channel: str, skip: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
+    scene = build(root, read_only=mode == "read-only", skip=skip)
     try:
         if channel == "turn":
             await _attack_by_turn(scene, which, mode)
         else:
             await _attack_by_command_exec(scene, which, mode)
-        probes = [*PROBES, *WORKDIR_PROBES, *PATCH_PROBES] if channel == "turn" else list(PROBES)
+        shell = scene.shell_probes
+        probes = [*shell, *WORKDIR_PROBES, *PATCH_PROBES] if channel == "turn" else shell
         return {name: scene.escaped(name) for name in probes}
     finally:
         scene.close()
@@ -125,7 +128,8 @@ HARMLESS_UNCONFINED = {"orphan-setsid", "orphan-double-fork", "orphan-daemon", *
 
 
 async def test_the_probes_really_escape_without_a_sandbox(tmp_path: Path) -> None:
-    escapes = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn")
+    # Not setdomainname: unconfined it renames the host's domain, which other tests (and people) would see.
+    escapes = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn", frozenset({"setdomainname"}))
     _record("danger-full-access", "turn", {"ours": escapes})
     assert sorted(name for name, found in escapes.items() if not found) == sorted(HARMLESS_UNCONFINED)
 
