@@ -87,7 +87,7 @@ def run_sandboxed(policy: Policy, command: list[str]) -> int:
     os.write(filter_w, program)
     os.close(filter_w)
     ready_r, ready_w = os.pipe()
-    synthetic = bw.Synthetic(registry, plan.synthetic)
+    synthetic = bw.Synthetic(registry, plan.masked)
     try:
         argv = _bwrap_argv(policy, command, filter_r, ready_w, plan)
         synthetic.register()

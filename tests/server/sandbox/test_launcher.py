@@ -120,6 +120,35 @@ def test_a_missing_protected_name_stays_masked_while_any_command_needs_it(tmp_pa
     assert sorted(p.name for p in ws.iterdir()) == []
 
 
+def test_a_mask_made_by_one_command_outlives_it_while_a_later_one_runs(tmp_path: Path) -> None:
+    # A makes the mount point for a missing .git, B starts while A runs, A ends: B must keep its mask
+    # (removing the directory would detach B's read-only tmpfs), and the last one out removes it.
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    fifos = [tmp_path / "a", tmp_path / "b"]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    scripts = [
+        f"echo up; read _ < {fifos[0]}",
+        f"echo up; read _ < {fifos[1]}; mkdir -p .git/hooks; touch .git/hooks/x",
+    ]
+    procs = []
+    for script in scripts:
+        proc = subprocess.Popen(wrap(["bash", "-c", script], WS, ws), cwd=ws, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "up\n"
+        procs.append(proc)
+    fifos[0].write_text("go\n")
+    procs[0].communicate(timeout=60)
+    assert procs[0].returncode == 0
+    assert (ws / ".git").is_dir()  # still B's mount point
+    fifos[1].write_text("go\n")
+    _, err = procs[1].communicate(timeout=60)
+    assert "Read-only file system" in err
+    assert sorted(p.name for p in ws.iterdir()) == []
+
+
 def test_patch_checks_treat_protected_names_as_outside(tmp_path: Path) -> None:
     policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE)
     verdicts = {p: policy.allows_write(tmp_path / p, tmp_path) for p in ("a.txt", ".git/x", ".codex/c", "d/.git/x")}
