@@ -78,6 +78,26 @@ def test_a_failing_command_is_not_a_refusal(tmp_path: Path) -> None:
     assert run(WS, tmp_path, "exit 1").returncode == 1
 
 
+def test_a_missing_command_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(wrap(["no-such-command-x"], WS, tmp_path), cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        127,
+        "sandbox: cannot run no-such-command-x: No such file or directory\n",
+    )
+
+
+def test_runs_when_the_launcher_inherits_many_fds(tmp_path: Path) -> None:
+    # Its pipes then get fds past 9, which /bin/sh (dash) cannot name: they are moved to fixed low numbers.
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(12)]
+    try:
+        result = run(WS, tmp_path, "echo ok", pass_fds=held)
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert (result.returncode, result.stdout) == (0, "ok\n")
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
