@@ -119,7 +119,10 @@ class Synthetic:
         if not self.masked:
             return
         with self._locked():
-            self.targets = [p for p in self.masked if not os.path.lexists(p) or self._in_use(p)]
+            # A dead launcher's marker (killed before it could clean up) hands its mount point to us.
+            marked = self._marked()
+            self.targets = [p for p in self.masked if not os.path.lexists(p) or p in marked]
+            self._forget_the_dead()
             for index, target in enumerate(self.targets):
                 marker = os.path.join(self.directory, f"{os.getpid()}.{index}")
                 with open(marker, "w") as f:
@@ -138,16 +141,28 @@ class Synthetic:
                     with contextlib.suppress(OSError):
                         os.rmdir(target)  # only while still an empty directory: never what a user made since
 
-    def _in_use(self, target: str) -> bool:
-        """Whether a live launcher still has `target` as a mount point (a dead one's markers are stale)."""
+    def _markers(self) -> Iterator[tuple[str, int, str]]:
+        """(marker file, launcher pid, target) for every marker in the registry."""
         for name in os.listdir(self.directory):
             pid, _, index = name.partition(".")
             if not (pid.isdigit() and index.isdigit()):
                 continue
-            with contextlib.suppress(OSError), open(os.path.join(self.directory, name)) as f:
-                if f.read() == target and _alive(int(pid)):
-                    return True
-        return False
+            path = os.path.join(self.directory, name)
+            with contextlib.suppress(OSError), open(path) as f:
+                yield path, int(pid), f.read()
+
+    def _marked(self) -> set[str]:
+        return {target for _, _, target in self._markers()}
+
+    def _forget_the_dead(self) -> None:
+        for path, pid, _ in list(self._markers()):
+            if not _alive(pid):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+    def _in_use(self, target: str) -> bool:
+        """Whether a live launcher still has `target` as a mount point (a dead one's markers are stale)."""
+        return any(t == target and _alive(pid) for _, pid, t in self._markers())
 
 
 def _alive(pid: int) -> bool:

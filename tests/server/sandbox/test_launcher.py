@@ -4,12 +4,13 @@ it makes and removes. Everything runs for real (bwrap, the kernel, the filesyste
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from server.sandbox import EXIT_REFUSED, SandboxMode, SandboxPolicy, wrap
+from server.sandbox import EXIT_REFUSED, SandboxMode, SandboxPolicy, bwrap, wrap
 from server.tools import apply_patch as ap
 
 WS = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, include_tmp=False)
@@ -176,3 +177,22 @@ def test_patch_checks_treat_protected_names_as_outside(tmp_path: Path) -> None:
     assert ap.rejected_text("read-only") == (
         "patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings"
     )
+
+
+def test_a_mount_point_left_by_a_killed_launcher_is_cleaned_up(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid no launcher holds any more
+    (tmp_path / ".git").mkdir()
+    marker = Path(bwrap.registry_dir()) / f"{gone.pid}.0"
+    marker.write_text(str(tmp_path / ".git"))
+    assert run(WS, tmp_path, "true").returncode == 0
+    assert (list(tmp_path.iterdir()), marker.exists()) == ([], False)
+
+
+def test_with_the_network_on_loopback_tcp_works(tmp_path: Path) -> None:
+    policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, network_access=True, include_tmp=False)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        result = run(policy, tmp_path, f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}))\"")
+        assert result.returncode == 0, result.stderr
+        server.accept()[0].close()
