@@ -144,3 +144,31 @@ def _record(mode: str, channel: str, escapes: dict[str, dict[str, list[str]]]) -
         for name, what in found.items():
             table.setdefault(name, {})[f"{mode}/{channel}/{which}"] = what
     path.write_text(json.dumps(table, indent=1, sort_keys=True))
+
+
+async def test_a_workdir_that_does_not_exist_fails_the_call_not_the_turn(tmp_path: Path) -> None:
+    outputs = {}
+    for which in SERVERS:
+        scene = Scene(tmp_path / which, read_only=False)
+        scene.ws.mkdir(parents=True)
+        steps: list[dict[str, Any]] = [_exec("c1", "echo hi", str(tmp_path / "nowhere")), {"text": "done"}]
+        async with MockProvider(steps, speed=0) as mock:
+            srv = await _start(scene, which, mock.url, "workspace-write")
+            try:
+                thread = (await srv.call("thread/start", {"cwd": str(scene.ws)}))["thread"]["id"]
+                await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "go"}]})
+                done = await srv.read_notification("turn/completed", timeout=60)
+            finally:
+                await srv.close()
+            assert done["params"]["turn"]["status"] == "completed"
+            output = mock.response_requests[1].call_output("c1", "function_call_output")
+            assert output is not None
+            outputs[which] = output["output"]
+    assert (
+        outputs["ours"]
+        == outputs["codex"]
+        == (
+            'exec_command failed: CreateProcess { message: "Rejected(\\"Failed to create unified exec process: '
+            'No such file or directory (os error 2)\\")" }'
+        )
+    )
