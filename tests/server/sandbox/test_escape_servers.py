@@ -61,7 +61,8 @@ async def _start(scene: Scene, which: str, url: str, mode: str) -> AppServerProc
     return srv
 
 
-async def _attack_by_turn(scene: Scene, which: str, mode: str) -> str:
+async def _attack_by_turn(scene: Scene, which: str, mode: str) -> dict[str, str]:
+    """Run every probe as the model's tool calls; return what the model was told for each patch probe."""
     steps: list[dict[str, Any]] = [{"output": _calls(scene)}, {"text": "done"}]
     async with MockProvider(steps, speed=0) as mock:
         srv = await _start(scene, which, mock.url, mode)
@@ -75,9 +76,10 @@ async def _attack_by_turn(scene: Scene, which: str, mode: str) -> str:
             await srv.close()
         request = mock.response_requests[1]
         output = request.call_output("batch", "function_call_output")
+        patches = {name: request.call_output(name, "custom_tool_call_output") for name in PATCH_PROBES}
     assert output is not None
     assert "PROBES-DONE" in output["output"], output
-    return str(output["output"])
+    return {name: str((said or {}).get("output")) for name, said in patches.items()}
 
 
 async def _attack_by_command_exec(scene: Scene, which: str, mode: str) -> str:
@@ -96,16 +98,18 @@ async def _attack_by_command_exec(scene: Scene, which: str, mode: str) -> str:
 
 async def _escapes(
     root: Path, which: str, mode: str, channel: str, skip: frozenset[str] = frozenset()
-) -> dict[str, list[str]]:
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """What each probe managed on the host, and what the model was told for each patch probe."""
     scene = build(root, read_only=mode == "read-only", skip=skip)
+    said: dict[str, str] = {}
     try:
         if channel == "turn":
-            await _attack_by_turn(scene, which, mode)
+            said = await _attack_by_turn(scene, which, mode)
         else:
             await _attack_by_command_exec(scene, which, mode)
         shell = scene.shell_probes
         probes = [*shell, *WORKDIR_PROBES, *PATCH_PROBES] if channel == "turn" else shell
-        return {name: scene.escaped(name) for name in probes}
+        return {name: scene.escaped(name) for name in probes}, said
     finally:
         scene.close()
 
@@ -113,8 +117,14 @@ async def _escapes(
 @pytest.mark.parametrize("channel", ["turn", "command-exec"])
 @pytest.mark.parametrize("mode", ["workspace-write", "read-only"])
 async def test_every_probe_codex_blocks_we_block(tmp_path: Path, mode: str, channel: str) -> None:
-    escapes = {which: await _escapes(tmp_path / which, which, mode, channel) for which in SERVERS}
+    runs = {which: await _escapes(tmp_path / which, which, mode, channel) for which in SERVERS}
+    escapes = {which: run[0] for which, run in runs.items()}
     _record(mode, channel, escapes)
+    # apply_patch's own check speaks first, in codex's words (protected names count as outside). Known
+    # difference: codex checks a symlinked target lexically and lets its sandboxed write fail ("Failed to
+    # write file …"); ours resolves it and rejects it up front. Both block it.
+    said = {which: {k: v for k, v in run[1].items() if k != "patch-symlinked-target"} for which, run in runs.items()}
+    assert said["ours"] == said["codex"]
     blocked_by_codex = {name for name, found in escapes["codex"].items() if not found}
     ours = {name: found for name, found in escapes["ours"].items() if found and name in blocked_by_codex}
     assert ours == {}
@@ -129,7 +139,7 @@ HARMLESS_UNCONFINED = {"orphan-setsid", "orphan-double-fork", "orphan-daemon", *
 
 async def test_the_probes_really_escape_without_a_sandbox(tmp_path: Path) -> None:
     # Not setdomainname: unconfined it renames the host's domain, which other tests (and people) would see.
-    escapes = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn", frozenset({"setdomainname"}))
+    escapes, _ = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn", frozenset({"setdomainname"}))
     _record("danger-full-access", "turn", {"ours": escapes})
     assert sorted(name for name, found in escapes.items() if not found) == sorted(HARMLESS_UNCONFINED)
 
