@@ -150,20 +150,26 @@ def test_a_mask_made_by_one_command_outlives_it_while_a_later_one_runs(tmp_path:
         f"echo up; read _ < {fifos[0]}",
         f"echo up; read _ < {fifos[1]}; mkdir -p .git/hooks; touch .git/hooks/x",
     ]
-    procs = []
-    for script in scripts:
-        proc = subprocess.Popen(wrap(["bash", "-c", script], WS, ws), cwd=ws, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "up\n"
-        procs.append(proc)
-    fifos[0].write_text("go\n")
-    procs[0].communicate(timeout=60)
-    assert procs[0].returncode == 0
-    assert (ws / ".git").is_dir()  # still B's mount point
-    fifos[1].write_text("go\n")
-    _, err = procs[1].communicate(timeout=60)
-    assert "Read-only file system" in err
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for script in scripts:
+            proc = subprocess.Popen(wrap(["bash", "-c", script], WS, ws), cwd=ws, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)  # fmt: skip
+            procs.append(proc)
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "up\n"
+        fifos[0].write_text("go\n")
+        procs[0].communicate(timeout=60)
+        assert procs[0].returncode == 0
+        assert (ws / ".git").is_dir()  # still B's mount point
+        fifos[1].write_text("go\n")
+        _, err = procs[1].communicate(timeout=60)
+        assert "Read-only file system" in err
+    finally:
+        for proc in procs:  # even when an assertion failed: nothing of ours left running
+            if proc.poll() is None:
+                proc.terminate()
+            proc.communicate(timeout=60)
     assert sorted(p.name for p in ws.iterdir()) == []
 
 
