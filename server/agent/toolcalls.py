@@ -266,7 +266,11 @@ async def exec_command(call: Call) -> Output:
             argv, cwd, policy, yield_ms=yield_ms, tty=bool(args.get("tty")), sink=sink, sandbox_cwd=call.cwd
         )
 
-    result, refusal = await _run_command(call, command, args, run)
+    try:
+        result, refusal = await _run_command(call, command, args, run)
+    except OSError as exc:  # e.g. a workdir that does not exist: codex's words to the model, and the turn goes on
+        reason = f"Failed to create unified exec process: {exc.strerror} (os error {exc.errno})"
+        return f'exec_command failed: CreateProcess {{ message: "Rejected(\\"{reason}\\")" }}'
     return refusal if result is None else _for_model(call, args, result)
 
 

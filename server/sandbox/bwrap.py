@@ -43,13 +43,13 @@ def _is_empty_dir(path: str) -> bool:
 
 
 class Plan:
-    """The mount arguments for a set of writable roots, and the mount points bwrap will create.
+    """The mount arguments for a set of writable roots, and the protected paths masked by an empty tmpfs.
 
     (Plain classes, not dataclasses, here: importing dataclasses would double the launcher's start time.)"""
 
     def __init__(self, args: list[str]) -> None:
         self.args = args
-        self.synthetic: list[str] = []
+        self.masked: list[str] = []
 
 
 def mounts(writable: list[str], registry: str | None) -> Plan:
@@ -73,8 +73,7 @@ def _protect(plan: Plan, path: str) -> None:
     if os.path.lexists(path) and not _is_empty_dir(path):
         plan.args += ["--ro-bind", path, path]
         return
-    if not os.path.lexists(path):
-        plan.synthetic.append(path)
+    plan.masked.append(path)
     plan.args += ["--perms", "555", "--tmpfs", path, "--remount-ro", path]
 
 
@@ -95,10 +94,16 @@ def registry_dir() -> str:
 
 
 class Synthetic:
-    """Mount points bwrap creates for missing protected names: one marker per (target, launcher pid)."""
+    """Mount points bwrap creates for missing protected names: one marker per (target, launcher pid).
 
-    def __init__(self, directory: str, targets: list[str]) -> None:
-        self.directory, self.targets = directory, targets
+    A masked path that is missing, or an empty directory another live launcher made, is ours to share:
+    we mark it, and whoever ends last removes it. (Removing it while another command still runs would
+    lift that command's mask: rmdir detaches mounts in other namespaces.) An empty directory that no
+    launcher made is the user's, and stays."""
+
+    def __init__(self, directory: str, masked: list[str]) -> None:
+        self.directory, self.masked = directory, masked
+        self.targets: list[str] = []
         self.markers: list[str] = []
 
     @contextlib.contextmanager
@@ -111,9 +116,13 @@ class Synthetic:
             os.close(fd)
 
     def register(self) -> None:
-        if not self.targets:
+        if not self.masked:
             return
         with self._locked():
+            # A dead launcher's marker (killed before it could clean up) hands its mount point to us.
+            marked = self._marked()
+            self.targets = [p for p in self.masked if not os.path.lexists(p) or p in marked]
+            self._forget_the_dead()
             for index, target in enumerate(self.targets):
                 marker = os.path.join(self.directory, f"{os.getpid()}.{index}")
                 with open(marker, "w") as f:
@@ -132,16 +141,28 @@ class Synthetic:
                     with contextlib.suppress(OSError):
                         os.rmdir(target)  # only while still an empty directory: never what a user made since
 
-    def _in_use(self, target: str) -> bool:
-        """Whether a live launcher still has `target` as a mount point (a dead one's markers are stale)."""
+    def _markers(self) -> Iterator[tuple[str, int, str]]:
+        """(marker file, launcher pid, target) for every marker in the registry."""
         for name in os.listdir(self.directory):
             pid, _, index = name.partition(".")
             if not (pid.isdigit() and index.isdigit()):
                 continue
-            with contextlib.suppress(OSError), open(os.path.join(self.directory, name)) as f:
-                if f.read() == target and _alive(int(pid)):
-                    return True
-        return False
+            path = os.path.join(self.directory, name)
+            with contextlib.suppress(OSError), open(path) as f:
+                yield path, int(pid), f.read()
+
+    def _marked(self) -> set[str]:
+        return {target for _, _, target in self._markers()}
+
+    def _forget_the_dead(self) -> None:
+        for path, pid, _ in list(self._markers()):
+            if not _alive(pid):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+    def _in_use(self, target: str) -> bool:
+        """Whether a live launcher still has `target` as a mount point (a dead one's markers are stale)."""
+        return any(t == target and _alive(pid) for _, pid, t in self._markers())
 
 
 def _alive(pid: int) -> bool:

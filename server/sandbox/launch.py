@@ -29,8 +29,13 @@ else:  # run as a script (`python -S launch.py`): the siblings are on sys.path[0
 EXIT_REFUSED = 126
 _PR_SET_CHILD_SUBREAPER = 36
 _BWRAP_FAILED = 1  # bwrap's own exit status when it cannot set the sandbox up
-# The shim: say "up" on fd N (after seccomp is in force: bwrap loads it before exec), close N, exec the command.
-_SHIM = 'printf . >&{fd} && exec {fd}>&- "$0" "$@"'
+# bwrap reads the seccomp program from fd 8; the shim says "up" on fd 9 (dash knows single-digit fds only),
+# which it does after seccomp is in force (bwrap loads it before exec), closes it, and execs the command.
+_FILTER_FD, _READY_FD = 8, 9
+_SHIM = (
+    f'printf . >&{_READY_FD} && exec {_READY_FD}>&- && command -v "$0" >/dev/null || '
+    '{ printf \'sandbox: cannot run %s: No such file or directory\\n\' "$0" >&2; exit 127; }; exec "$0" "$@"'
+)
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -53,23 +58,25 @@ class Policy:
         return cls(argv[0], argv[1] == "network", argv[2:split]), argv[split + 1 :]
 
 
-def _bwrap_argv(policy: Policy, command: list[str], filter_fd: int, ready_fd: int, plan: bw.Plan) -> list[str]:
+def _bwrap_argv(policy: Policy, command: list[str], plan: bw.Plan) -> list[str]:
     path = bw.find_bwrap()
     if path is None:
         raise Refused("bubblewrap (bwrap) is not installed: run scripts/bootstrap or `apt-get install bubblewrap`")
     network = policy.network
     return [
         path, "--new-session", "--die-with-parent", *plan.args, *bw.namespaces(network), "--chdir", os.getcwd(),
-        "--seccomp", str(filter_fd), "--", "/bin/sh", "-c", _SHIM.format(fd=ready_fd), *command,
+        "--seccomp", str(_FILTER_FD), "--", "/bin/sh", "-c", _SHIM, *command,
     ]  # fmt: skip
 
 
-def _spawn(argv: list[str], keep: tuple[int, ...]) -> int:
-    for fd in keep:
-        os.set_inheritable(fd, True)
+def _spawn(argv: list[str], filter_fd: int, ready_fd: int) -> int:
     pid = os.fork()
     if pid == 0:
         try:
+            # Copies first (above every fd in use), then onto the fixed numbers: neither move clobbers the other.
+            copies = os.dup(filter_fd), os.dup(ready_fd)
+            os.dup2(copies[0], _FILTER_FD)
+            os.dup2(copies[1], _READY_FD)
             os.execv(argv[0], argv)
         finally:
             os._exit(EXIT_REFUSED)
@@ -87,11 +94,11 @@ def run_sandboxed(policy: Policy, command: list[str]) -> int:
     os.write(filter_w, program)
     os.close(filter_w)
     ready_r, ready_w = os.pipe()
-    synthetic = bw.Synthetic(registry, plan.synthetic)
+    synthetic = bw.Synthetic(registry, plan.masked)
     try:
-        argv = _bwrap_argv(policy, command, filter_r, ready_w, plan)
+        argv = _bwrap_argv(policy, command, plan)
         synthetic.register()
-        pid = _spawn(argv, (filter_r, ready_w))
+        pid = _spawn(argv, filter_r, ready_w)
     finally:
         os.close(filter_r)
         os.close(ready_w)

@@ -67,7 +67,7 @@ PROBES: dict[str, str] = {
     "tee-outside": "echo pwned | tee {o}/tee.txt",
     "sed-inplace": "sed -i s/original/pwned/ {o}/existing.txt",
     "mkfifo-outside": "mkfifo {o}/fifo",
-    "unix-socket-bind-outside": PY + " \"import socket; socket.socket(socket.AF_UNIX).bind('{o}/sock')\"",
+    "unix-socket-bind-outside": "cd {o} && " + PY + " \"import socket; socket.socket(socket.AF_UNIX).bind('sock')\"",
     "mount-over": "mount -t tmpfs none {o} && echo pwned > {o}/new.txt",
     "dev-shm": "echo pwned > /dev/shm/reelkit-{tag}",
     "home-dotfile": "echo pwned >> $HOME/.reelkit-{tag}",

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +86,11 @@ class Scene:
     before: dict[str, Snapshot] = field(default_factory=dict)
     kernel: list[str] = field(default_factory=list)
     root_ctime: int = 0
+    skip: frozenset[str] = frozenset()
+
+    @property
+    def shell_probes(self) -> list[str]:
+        return [name for name in PROBES if name not in self.skip]
 
     @property
     def ws(self) -> Path:
@@ -118,7 +125,7 @@ class Scene:
     def batch(self) -> str:
         """One bash command running every probe in turn, each bounded and silenced, from the workspace."""
         (self.root / "probes").mkdir()
-        for name in PROBES:
+        for name in self.shell_probes:
             (self.root / "probes" / f"{name}.sh").write_text(self.script(name) + "\n")
         return (f"for p in {self.root}/probes/*.sh; do (cd {self.ws} && timeout 10 bash \"$p\") "
                 "</dev/null >/dev/null 2>&1; done; echo PROBES-DONE")  # fmt: skip
@@ -175,6 +182,8 @@ class Scene:
     def close(self) -> None:
         for probe in self.probes.values():
             for sock in probe.listeners:
+                if sock.family == socket.AF_UNIX and isinstance(sock.getsockname(), str):
+                    shutil.rmtree(Path(sock.getsockname()).parent, ignore_errors=True)
                 sock.close()
             for victim in probe.victims:
                 victim.kill()
@@ -190,8 +199,8 @@ class Scene:
             subprocess.run(["umount", "-R", "-l", str(mounted)], capture_output=True, check=False)
 
 
-def build(root: Path, read_only: bool) -> Scene:
-    scene = Scene(root, read_only)
+def build(root: Path, read_only: bool, skip: frozenset[str] = frozenset()) -> Scene:
+    scene = Scene(root, read_only, skip=skip)
     (scene.ws / ".git/hooks").mkdir(parents=True)
     (scene.ws / ".git/config").write_text("[core]\n\trepositoryformatversion = 0\n")
     (scene.ws / ".git/hooks/pre-commit.sample").write_text("#!/bin/sh\n")
@@ -221,7 +230,8 @@ def _equip(probe: Probe, template: str, outside: Path) -> None:
         probe.listeners.append(abstract)
     if "{sock}" in template:
         unix = socket.socket(socket.AF_UNIX)
-        unix.bind(str(outside / "listener.sock"))
+        # a short path of its own (xdist's tmp_path is past AF_UNIX's 108 bytes); outside every writable root
+        unix.bind(str(Path(tempfile.mkdtemp(prefix="rk-")) / "l.sock"))
         unix.listen()
         probe.listeners.append(unix)
     if "{victim}" in template or "{holder}" in template:

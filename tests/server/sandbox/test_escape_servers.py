@@ -21,7 +21,7 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 from tests.support.appserver import AppServerProcess
 
-from .probes import PATCH_PROBES, PROBES, READ_ONLY_ONLY, WORKDIR_PROBES
+from .probes import PATCH_PROBES, READ_ONLY_ONLY, WORKDIR_PROBES
 from .scene import Scene, build
 
 SERVERS = ("codex", "ours")
@@ -61,7 +61,8 @@ async def _start(scene: Scene, which: str, url: str, mode: str) -> AppServerProc
     return srv
 
 
-async def _attack_by_turn(scene: Scene, which: str, mode: str) -> str:
+async def _attack_by_turn(scene: Scene, which: str, mode: str) -> dict[str, str]:
+    """Run every probe as the model's tool calls; return what the model was told for each patch probe."""
     steps: list[dict[str, Any]] = [{"output": _calls(scene)}, {"text": "done"}]
     async with MockProvider(steps, speed=0) as mock:
         srv = await _start(scene, which, mock.url, mode)
@@ -75,9 +76,10 @@ async def _attack_by_turn(scene: Scene, which: str, mode: str) -> str:
             await srv.close()
         request = mock.response_requests[1]
         output = request.call_output("batch", "function_call_output")
+        patches = {name: request.call_output(name, "custom_tool_call_output") for name in PATCH_PROBES}
     assert output is not None
     assert "PROBES-DONE" in output["output"], output
-    return str(output["output"])
+    return {name: str((said or {}).get("output")) for name, said in patches.items()}
 
 
 async def _attack_by_command_exec(scene: Scene, which: str, mode: str) -> str:
@@ -94,15 +96,20 @@ async def _attack_by_command_exec(scene: Scene, which: str, mode: str) -> str:
     return str(result["stdout"])
 
 
-async def _escapes(root: Path, which: str, mode: str, channel: str) -> dict[str, list[str]]:
-    scene = build(root, read_only=mode == "read-only")
+async def _escapes(
+    root: Path, which: str, mode: str, channel: str, skip: frozenset[str] = frozenset()
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """What each probe managed on the host, and what the model was told for each patch probe."""
+    scene = build(root, read_only=mode == "read-only", skip=skip)
+    said: dict[str, str] = {}
     try:
         if channel == "turn":
-            await _attack_by_turn(scene, which, mode)
+            said = await _attack_by_turn(scene, which, mode)
         else:
             await _attack_by_command_exec(scene, which, mode)
-        probes = [*PROBES, *WORKDIR_PROBES, *PATCH_PROBES] if channel == "turn" else list(PROBES)
-        return {name: scene.escaped(name) for name in probes}
+        shell = scene.shell_probes
+        probes = [*shell, *WORKDIR_PROBES, *PATCH_PROBES] if channel == "turn" else shell
+        return {name: scene.escaped(name) for name in probes}, said
     finally:
         scene.close()
 
@@ -110,8 +117,14 @@ async def _escapes(root: Path, which: str, mode: str, channel: str) -> dict[str,
 @pytest.mark.parametrize("channel", ["turn", "command-exec"])
 @pytest.mark.parametrize("mode", ["workspace-write", "read-only"])
 async def test_every_probe_codex_blocks_we_block(tmp_path: Path, mode: str, channel: str) -> None:
-    escapes = {which: await _escapes(tmp_path / which, which, mode, channel) for which in SERVERS}
+    runs = {which: await _escapes(tmp_path / which, which, mode, channel) for which in SERVERS}
+    escapes = {which: run[0] for which, run in runs.items()}
     _record(mode, channel, escapes)
+    # apply_patch's own check speaks first, in codex's words (protected names count as outside). Known
+    # difference: codex checks a symlinked target lexically and lets its sandboxed write fail ("Failed to
+    # write file …"); ours resolves it and rejects it up front. Both block it.
+    said = {which: {k: v for k, v in run[1].items() if k != "patch-symlinked-target"} for which, run in runs.items()}
+    assert said["ours"] == said["codex"]
     blocked_by_codex = {name for name, found in escapes["codex"].items() if not found}
     ours = {name: found for name, found in escapes["ours"].items() if found and name in blocked_by_codex}
     assert ours == {}
@@ -125,7 +138,8 @@ HARMLESS_UNCONFINED = {"orphan-setsid", "orphan-double-fork", "orphan-daemon", *
 
 
 async def test_the_probes_really_escape_without_a_sandbox(tmp_path: Path) -> None:
-    escapes = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn")
+    # Not setdomainname: unconfined it renames the host's domain, which other tests (and people) would see.
+    escapes, _ = await _escapes(tmp_path / "ours", "ours", "danger-full-access", "turn", frozenset({"setdomainname"}))
     _record("danger-full-access", "turn", {"ours": escapes})
     assert sorted(name for name, found in escapes.items() if not found) == sorted(HARMLESS_UNCONFINED)
 
@@ -140,3 +154,31 @@ def _record(mode: str, channel: str, escapes: dict[str, dict[str, list[str]]]) -
         for name, what in found.items():
             table.setdefault(name, {})[f"{mode}/{channel}/{which}"] = what
     path.write_text(json.dumps(table, indent=1, sort_keys=True))
+
+
+async def test_a_workdir_that_does_not_exist_fails_the_call_not_the_turn(tmp_path: Path) -> None:
+    outputs = {}
+    for which in SERVERS:
+        scene = Scene(tmp_path / which, read_only=False)
+        scene.ws.mkdir(parents=True)
+        steps: list[dict[str, Any]] = [_exec("c1", "echo hi", str(tmp_path / "nowhere")), {"text": "done"}]
+        async with MockProvider(steps, speed=0) as mock:
+            srv = await _start(scene, which, mock.url, "workspace-write")
+            try:
+                thread = (await srv.call("thread/start", {"cwd": str(scene.ws)}))["thread"]["id"]
+                await srv.call("turn/start", {"threadId": thread, "input": [{"type": "text", "text": "go"}]})
+                done = await srv.read_notification("turn/completed", timeout=60)
+            finally:
+                await srv.close()
+            assert done["params"]["turn"]["status"] == "completed"
+            output = mock.response_requests[1].call_output("c1", "function_call_output")
+            assert output is not None
+            outputs[which] = output["output"]
+    assert (
+        outputs["ours"]
+        == outputs["codex"]
+        == (
+            'exec_command failed: CreateProcess { message: "Rejected(\\"Failed to create unified exec process: '
+            'No such file or directory (os error 2)\\")" }'
+        )
+    )

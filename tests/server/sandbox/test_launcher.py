@@ -4,12 +4,13 @@ it makes and removes. Everything runs for real (bwrap, the kernel, the filesyste
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from server.sandbox import EXIT_REFUSED, SandboxMode, SandboxPolicy, wrap
+from server.sandbox import EXIT_REFUSED, SandboxMode, SandboxPolicy, bwrap, wrap
 from server.tools import apply_patch as ap
 
 WS = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, include_tmp=False)
@@ -78,6 +79,23 @@ def test_a_failing_command_is_not_a_refusal(tmp_path: Path) -> None:
     assert run(WS, tmp_path, "exit 1").returncode == 1
 
 
+def test_a_missing_command_says_so(tmp_path: Path) -> None:
+    result = subprocess.run(wrap(["no-such-command-x"], WS, tmp_path), cwd=tmp_path, capture_output=True, text=True,
+                            timeout=60)  # fmt: skip
+    assert (result.returncode, result.stderr) == (
+        127,
+        "sandbox: cannot run no-such-command-x: No such file or directory\n",
+    )
+
+
+def test_runs_when_the_launcher_inherits_many_fds(tmp_path: Path) -> None:
+    # Its pipes then get fds past 9, which /bin/sh (dash) cannot name: they are moved to fixed low numbers.
+    opened = " ".join(f"{fd}</dev/null" for fd in range(3, 13))
+    argv = ["bash", "-c", f'exec "$@" {opened}', "_", *wrap(["echo", "ok"], WS, tmp_path)]
+    result = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "ok\n"), result.stderr
+
+
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
@@ -120,6 +138,41 @@ def test_a_missing_protected_name_stays_masked_while_any_command_needs_it(tmp_pa
     assert sorted(p.name for p in ws.iterdir()) == []
 
 
+def test_a_mask_made_by_one_command_outlives_it_while_a_later_one_runs(tmp_path: Path) -> None:
+    # A makes the mount point for a missing .git, B starts while A runs, A ends: B must keep its mask
+    # (removing the directory would detach B's read-only tmpfs), and the last one out removes it.
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    fifos = [tmp_path / "a", tmp_path / "b"]
+    for fifo in fifos:
+        os.mkfifo(fifo)
+    scripts = [
+        f"echo up; read _ < {fifos[0]}",
+        f"echo up; read _ < {fifos[1]}; mkdir -p .git/hooks; touch .git/hooks/x",
+    ]
+    procs: list[subprocess.Popen[str]] = []
+    try:
+        for script in scripts:
+            proc = subprocess.Popen(wrap(["bash", "-c", script], WS, ws), cwd=ws, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)  # fmt: skip
+            procs.append(proc)
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "up\n"
+        fifos[0].write_text("go\n")
+        procs[0].communicate(timeout=60)
+        assert procs[0].returncode == 0
+        assert (ws / ".git").is_dir()  # still B's mount point
+        fifos[1].write_text("go\n")
+        _, err = procs[1].communicate(timeout=60)
+        assert "Read-only file system" in err
+    finally:
+        for proc in procs:  # even when an assertion failed: nothing of ours left running
+            if proc.poll() is None:
+                proc.terminate()
+            proc.communicate(timeout=60)
+    assert sorted(p.name for p in ws.iterdir()) == []
+
+
 def test_patch_checks_treat_protected_names_as_outside(tmp_path: Path) -> None:
     policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE)
     verdicts = {p: policy.allows_write(tmp_path / p, tmp_path) for p in ("a.txt", ".git/x", ".codex/c", "d/.git/x")}
@@ -130,3 +183,22 @@ def test_patch_checks_treat_protected_names_as_outside(tmp_path: Path) -> None:
     assert ap.rejected_text("read-only") == (
         "patch rejected: writing is blocked by read-only sandbox; rejected by user approval settings"
     )
+
+
+def test_a_mount_point_left_by_a_killed_launcher_is_cleaned_up(tmp_path: Path) -> None:
+    gone = subprocess.Popen(["true"])
+    gone.wait()  # a pid no launcher holds any more
+    (tmp_path / ".git").mkdir()
+    marker = Path(bwrap.registry_dir()) / f"{gone.pid}.0"
+    marker.write_text(str(tmp_path / ".git"))
+    assert run(WS, tmp_path, "true").returncode == 0
+    assert (list(tmp_path.iterdir()), marker.exists()) == ([], False)
+
+
+def test_with_the_network_on_loopback_tcp_works(tmp_path: Path) -> None:
+    policy = SandboxPolicy(SandboxMode.WORKSPACE_WRITE, network_access=True, include_tmp=False)
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        result = run(policy, tmp_path, f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}))\"")
+        assert result.returncode == 0, result.stderr
+        server.accept()[0].close()
