@@ -143,7 +143,8 @@ def _conversation(body: dict[str, Any]) -> Conversation:
 
 async def respond_api(state: ProviderState, request: web.BaseRequest, api: Api) -> web.StreamResponse:
     """Chat Completions and Anthropic Messages: the same script and faults, rendered in the API's format."""
-    raw = await request.read()
+    content = request.content
+    raw = content.read_nowait() if content.is_eof() and 0 < content.total_bytes <= MAX_BODY else await request.read()
     if api is ANTHROPIC and "anthropic-version" not in request.headers:
         state.record(request, None, 400, None, raw=raw, error="anthropic-version: header is required")
         return api_error(api, 400, "anthropic-version: header is required")
