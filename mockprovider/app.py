@@ -1,4 +1,5 @@
-"""The aiohttp application: `/v1/responses`, `/v1/models`, and the `/__admin` API."""
+"""The aiohttp application: `/v1/responses`, `/v1/chat/completions`, `/v1/messages`, `/v1/models`, and the
+`/__admin` API. Responses has its own lean handler (`respond`); the other two share `respond_api`."""
 
 from __future__ import annotations
 
