@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import tempfile
 from pathlib import Path
@@ -18,7 +19,7 @@ from typing import Any
 
 import aiohttp
 
-from .common import ensure_aimock, machine, server, wrk
+from .common import ensure_aimock, machine, server_process, wrk
 from .mock_throughput import AIMOCK_READY, ours
 
 BASE = "The quick brown fox jumps over the lazy dog. " * 20
@@ -45,13 +46,23 @@ async def count_events(origin: str, api: str) -> int:
         return (await resp.read()).count(b"data:")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(run: tuple[list[str], Any], api: str, seconds: int) -> dict[str, float]:
+    """Streams/s, and streams per CPU-second of the server process: on a shared machine the second is the
+    steadier measure of the server's own cost (other processes' load shifts wall-clock throughput)."""
     path, body, headers, _ = APIS[api]
-    with server(*run) as origin:
+    with server_process(*run) as (origin, pid):
         events = asyncio.run(count_events(origin, api))
         wrk(origin + path, body, 2, headers=headers)  # warm-up
+        before = cpu_seconds(pid)
         result = wrk(origin + path, body, seconds, headers=headers)
-    return {**result, "events": events}
+        used = cpu_seconds(pid) - before
+    return {**result, "events": events, "per_cpu_s": result["requests"] / used}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -73,10 +84,14 @@ def main(argv: list[str] | None = None) -> None:
         ratios = sorted(o["rps"] / a["rps"] for o, a in rounds)
         rps = statistics.median(o["rps"] for o, _ in rounds)
         aim = statistics.median(a["rps"] for _, a in rounds)
+        cpu_ratios = sorted(o["per_cpu_s"] / a["per_cpu_s"] for o, a in rounds)
+        cpu = statistics.median(o["per_cpu_s"] for o, _ in rounds)
+        aim_cpu = statistics.median(a["per_cpu_s"] for _, a in rounds)
         events = f"{rounds[0][0]['events']:.0f} / {rounds[0][1]['events']:.0f}"
         name = {"chat": "Chat Completions", "anthropic": "Anthropic Messages"}[api]
         print(f"| {name} | {events} | {rps:.0f} | {aim:.0f} | **{rps / aim:.2f}x** | "
-              f"{', '.join(f'{r:.2f}' for r in ratios)} |")  # fmt: skip
+              f"{', '.join(f'{r:.2f}' for r in ratios)} | {cpu:.0f} / {aim_cpu:.0f} | **{cpu / aim_cpu:.2f}x** | "
+              f"{', '.join(f'{r:.2f}' for r in cpu_ratios)} |")  # fmt: skip
 
 
 if __name__ == "__main__":
