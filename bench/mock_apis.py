@@ -72,10 +72,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     print(f"Machine: {machine()}\n")
     print(f"{args.rounds} alternating rounds of {args.seconds} s each per API; medians, and the ratio of each round.\n")
-    print(
-        "| 16 connections (wrk) | events (ours / aimock) | reelkit streams/s | aimock streams/s | ratio | per round |"
-    )
-    print("|---|---|---|---|---|---|")
+    print("| 16 connections (wrk) | events (ours / aimock) | reelkit streams/s | aimock streams/s | ratio | per round "
+          "| streams per server CPU-second, reelkit / aimock | ratio | per round |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
     for api, (_, _, _, text) in APIS.items():
         with tempfile.TemporaryDirectory() as tmp_dir:
             tmp = Path(tmp_dir)
