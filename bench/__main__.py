@@ -14,11 +14,13 @@ from pathlib import Path
 
 from reelkit_common.fsutil import atomic_write
 
-from . import appserver, harness_overhead, large_cassette, mock_throughput, suite_time, viewer
+from . import appserver, harness_overhead, large_cassette, mock_apis, mock_throughput, suite_time, viewer
 
 # (title, entry point, the arguments of a --quick run; a full run uses each benchmark's defaults)
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
     ("Mock provider vs aimock (`bench/mock_throughput.py`)", mock_throughput.main,
+     ["--seconds", "2", "--rounds", "1"]),
+    ("Mock provider vs aimock on Chat Completions and Anthropic Messages (`bench/mock_apis.py`)", mock_apis.main,
      ["--seconds", "2", "--rounds", "1"]),
     ("App-server vs the real `codex app-server` (`bench/appserver.py`)", appserver.main,
      ["--turns", "5", "--concurrent", "10"]),

@@ -70,10 +70,14 @@ def server_process(
         proc.wait(10)
 
 
-def wrk(url: str, body: dict[str, object], seconds: int, connections: int = 16, threads: int = 1) -> dict[str, float]:
+def wrk(
+    url: str, body: dict[str, object], seconds: int, connections: int = 16, threads: int = 1,
+    headers: dict[str, str] | None = None,
+) -> dict[str, float]:  # fmt: skip
     """Run wrk with a POST body; return requests/s and latency percentiles in ms."""
+    extra = [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()]
     lua = "\n".join(['wrk.method = "POST"', f"wrk.body = {json.dumps(json.dumps(body))}",
-                     'wrk.headers["Content-Type"] = "application/json"', ""])  # fmt: skip
+                     'wrk.headers["Content-Type"] = "application/json"', *extra, ""])  # fmt: skip
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     command = [ensure_wrk(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url]

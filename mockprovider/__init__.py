@@ -1,6 +1,8 @@
-"""A mock OpenAI Responses API that streams SSE exactly as the real service does."""
+"""A mock LLM provider (OpenAI Responses and Chat Completions, Anthropic Messages) that streams SSE exactly as
+each real service does."""
 
 from .app import ProviderConfig, create_app
+from .faults import FaultError, RecordingFault
 from .journal import CapturedRequest, body_problems
 from .provider import MockProvider, ThreadedMockProvider
 from .script import Script, ScriptError, Step, parse_step
@@ -8,8 +10,10 @@ from .sse import SSEDecoder, decode_all, encode_event
 
 __all__ = [
     "CapturedRequest",
+    "FaultError",
     "MockProvider",
     "ProviderConfig",
+    "RecordingFault",
     "SSEDecoder",
     "Script",
     "ScriptError",

@@ -1,11 +1,12 @@
-"""The aiohttp application: `/v1/responses`, `/v1/models`, and the `/__admin` API."""
+"""The aiohttp application: `/v1/responses`, `/v1/chat/completions`, `/v1/messages`, `/v1/models`, and the
+`/__admin` API. Responses has its own lean handler (`respond`); the other two share `respond_api`."""
 
 from __future__ import annotations
 
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,7 +144,8 @@ def _conversation(body: dict[str, Any]) -> Conversation:
 
 async def respond_api(state: ProviderState, request: web.BaseRequest, api: Api) -> web.StreamResponse:
     """Chat Completions and Anthropic Messages: the same script and faults, rendered in the API's format."""
-    raw = await request.read()
+    content = request.content
+    raw = content.read_nowait() if content.is_eof() and 0 < content.total_bytes <= MAX_BODY else await request.read()
     if api is ANTHROPIC and "anthropic-version" not in request.headers:
         state.record(request, None, 400, None, raw=raw, error="anthropic-version: header is required")
         return api_error(api, 400, "anthropic-version: header is required")
@@ -273,9 +275,11 @@ def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes, api: 
     )
 
 
-def _api_handler(api: Api) -> Handler:
-    async def handle(request: web.BaseRequest) -> web.StreamResponse:
-        return await respond_api(request.app[STATE], request, api)  # type: ignore[attr-defined]
+def _api_handler(api: Api) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The routed handler (requests the fast path leaves to the router, e.g. with `Expect: 100-continue`)."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await respond_api(request.app[STATE], request, api)
 
     return handle
 

@@ -149,10 +149,16 @@ def main() -> None:
 
 
 @cli.command()
-def demo() -> None:
-    """Run the real codex CLI against the bundled demo script and show what crossed the wire."""
+@click.option("--apis-only", is_flag=True, help="Only the three-API part (no codex CLI needed).")
+def demo(apis_only: bool) -> None:
+    """One script serving Responses, Chat Completions and Anthropic Messages; then the real codex CLI
+    against the bundled demo script. Shows what crossed the wire."""
     from .demo import run_demo
+    from .demo_apis import run_apis_demo
 
+    code = asyncio.run(run_apis_demo(sys.stdout))
+    if code or apis_only:
+        sys.exit(code)
     try:
         code = run_demo()
     except FileNotFoundError as exc:

@@ -250,14 +250,10 @@ class Script:
     def take(self, conv: Conversation | str | None = None) -> tuple[int, Step] | None:
         """The step for a request; `conv` (its conversation state, or just its last user text) is needed only
         when the script has routed steps, so plain scripts never pay for extracting it."""
-        if not isinstance(conv, Conversation):
-            conv = Conversation(user_text=conv or "")
-        for index in self.matchers:
-            step = self.steps[index]
-            if index not in self.used and step.accepts(conv):
-                if not self.loop:
-                    self.used.add(index)
-                return index, step
+        if self.matchers:
+            routed = self._take_routed(conv if isinstance(conv, Conversation) else Conversation(user_text=conv or ""))
+            if routed is not None:
+                return routed
         for _ in range(2):  # the second pass is the loop starting over
             while self.cursor < len(self.steps):
                 index = self.cursor
@@ -267,6 +263,15 @@ class Script:
             if not self.loop:
                 return None
             self.cursor = 0
+        return None
+
+    def _take_routed(self, conv: Conversation) -> tuple[int, Step] | None:
+        for index in self.matchers:
+            step = self.steps[index]
+            if index not in self.used and step.accepts(conv):
+                if not self.loop:
+                    self.used.add(index)
+                return index, step
         return None
 
     def pending(self) -> list[int]:

@@ -187,3 +187,16 @@ async def test_strict_pairs_tool_use_with_tool_result() -> None:
 async def test_models_list_in_anthropic_shape(sdk: anthropic.AsyncAnthropic) -> None:
     page = await sdk.models.list()
     assert [(m.id, m.type) for m in page.data] == [("mock-model", "model")]
+
+
+async def test_ids_are_shaped_and_seeded() -> None:
+    ids = []
+    for _ in range(2):
+        async with MockProvider([{"function_call": {"name": "f"}}], speed=0, seed=3) as mock:
+            client = anthropic.AsyncAnthropic(base_url=mock.origin, api_key="k", max_retries=0)
+            async with client:
+                raw = await client.messages.with_raw_response.create(model="m", max_tokens=5, messages=MESSAGES)
+                message = await raw.parse()
+        ids.append((message.id, message.content[0].id, raw.headers["request-id"]))  # type: ignore[union-attr]
+    assert ids[0] == ids[1]
+    assert [i[:n] for i, n in zip(ids[0], (6, 8, 6), strict=True)] == ["msg_01", "toolu_01", "req_01"]

@@ -93,3 +93,16 @@ async def test_admin_script_journal_and_exhaustion(http: aiohttp.ClientSession) 
     assert keys
     assert all(v.endswith("<redacted>") for v in keys)
     assert journal[1]["headers"]["anthropic-version"]
+
+
+async def test_routed_path_with_expect_continue(http: aiohttp.ClientSession) -> None:
+    """A request the fast path leaves to the router (`Expect: 100-continue`) is answered the same way."""
+    async with MockProvider([{"text": "routed"}, {"text": "routed too"}], speed=0) as mock:
+        request = {"model": "m", "messages": USER}
+        async with http.post(f"{mock.url}/chat/completions", json=request, expect100=True) as resp:
+            chat = (await resp.json())["choices"][0]["message"]["content"]
+        headers = {"anthropic-version": "2023-06-01"}
+        async with http.post(f"{mock.url}/messages", json={**request, "max_tokens": 5}, headers=headers,
+                             expect100=True) as resp:  # fmt: skip
+            messages = (await resp.json())["content"][0]["text"]
+    assert (chat, messages) == ("routed", "routed too")
