@@ -33,6 +33,8 @@ class Relay:
     server: Sequence[str]
     out: Path
     labels: Mapping[str, str]
+    cwd: Path | None = None  # the server's working directory and environment (default: the relay's)
+    env: Mapping[str, str] | None = None
     sessions: int = 0
     done: list[Path] = field(default_factory=list)  # transcripts written so far
     on_saved: Callable[[Path], None] | None = None
@@ -49,8 +51,9 @@ class Relay:
         path = self.out_path(self.sessions)
         transcript = Transcript()
         proc = await asyncio.create_subprocess_exec(
-            *self.server, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=MAX_MESSAGE
-        )
+            *self.server, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=MAX_MESSAGE,
+            cwd=self.cwd, env=dict(self.env) if self.env is not None else None,
+        )  # fmt: skip
         try:
             await _pump(ws, proc, transcript)
         finally:
