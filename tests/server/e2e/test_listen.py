@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from harness.transcript import Transcript
 from server.listen_url import default_socket
 from tests.server.conftest import Env
 from tests.server.tui.listening import ListeningServer, WsClient, wait_for_path
@@ -163,3 +164,27 @@ async def test_listen_values_codex_refuses(tmp_path: Path, listen: str, message:
     _, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode != 0
     assert message in err.decode()
+
+
+async def test_harness_relay_command_writes_the_client_side_transcript(env: Env, tmp_path: Path) -> None:
+    """`python -m harness relay`: each client gets the server on stdio; its session lands in --out."""
+    out = tmp_path / "session.jsonl"
+    relay = await ListeningServer.start(
+        env.home, env.ws, "ws://127.0.0.1:0", [sys.executable, "-m", "harness", "relay", "--out", str(out)]
+    )
+    try:
+        url = (await relay.line(r"relay listening on: (ws://\S+)")).group(1)
+        client = await WsClient.connect(url)
+        await client.initialize("relayed")
+        thread = await client.call("thread/start", {"cwd": str(env.ws)})
+        await client.close()
+        await relay.line(f"wrote {out}")
+    finally:
+        assert await relay.stop() == 0
+    lines = Transcript.load(out).lines
+    assert [(x.direction, x.message.get("method")) for x in lines[:4]] == [
+        ("C->S", "initialize"), ("S->C", None), ("C->S", "initialized"), ("C->S", "thread/start"),
+    ]  # fmt: skip
+    started = next(x.message for x in lines if x.direction == "S->C" and x.message.get("id") == 2)
+    assert started["result"]["thread"]["cwd"] == "<CWD>"
+    assert thread["thread"]["cwd"] == str(env.ws)
