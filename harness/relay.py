@@ -122,7 +122,7 @@ def default_labels() -> dict[str, str]:
 async def start_relay(relay: Relay, url: ListenUrl) -> tuple[web.AppRunner, str]:
     """Serve the relay at `url` (ws://IP:PORT or unix://PATH); returns the runner and the bound address."""
     app = web.Application()
-    app.router.add_get("/readyz", lambda _: _ok())
+    app.router.add_get("/readyz", _ok)
     app.router.add_route("*", "/{tail:.*}", relay.websocket)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10)
     await runner.setup()
@@ -136,7 +136,7 @@ async def start_relay(relay: Relay, url: ListenUrl) -> tuple[web.AppRunner, str]
     raise ValueError("the relay listens on ws://IP:PORT or unix://PATH")
 
 
-async def _ok() -> web.Response:
+async def _ok(_: web.Request) -> web.Response:
     return web.Response()
 
 
