@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from harness.transcript import Transcript
-from server.listen_url import default_socket
+from server.listen_url import default_socket, socket_target
 from tests.server.conftest import Env
 from tests.server.tui.listening import ListeningServer, WsClient, wait_for_path
 
@@ -188,3 +188,34 @@ async def test_harness_relay_command_writes_the_client_side_transcript(env: Env,
     started = next(x.message for x in lines if x.direction == "S->C" and x.message.get("id") == 2)
     assert started["result"]["thread"]["cwd"] == "<CWD>"
     assert thread["thread"]["cwd"] == str(env.ws)
+
+
+async def test_unix_socket_left_by_a_killed_server_is_reused_and_a_live_one_refused(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "app.sock"
+    first = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
+    await wait_for_path(path)
+    # A second server on the same path while the first is alive: refused, the first one keeps its socket.
+    second = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
+    await second.line("is in use by a running app-server")
+    assert await asyncio.wait_for(second.proc.wait(), 20) == 1
+    await second.stop()
+    first.proc.kill()  # dies without cleaning up: the link and the socket stay behind
+    await first.stop()
+    assert path.is_symlink()
+    third = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
+    try:
+        client = await _connect_when_served(path)
+        assert (await client.initialize())["platformFamily"] == "unix"
+        await client.close()
+    finally:
+        assert await third.stop() == 0
+
+
+async def _connect_when_served(path: Path, timeout: float = 20) -> WsClient:
+    """The stale link is already there: wait until the new server answers on it (poll with a deadline)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                return await WsClient.connect(unix=socket_target(path))
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)
