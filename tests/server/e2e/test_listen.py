@@ -192,23 +192,24 @@ async def test_harness_relay_command_writes_the_client_side_transcript(env: Env,
 
 async def test_unix_socket_left_by_a_killed_server_is_reused_and_a_live_one_refused(env: Env, tmp_path: Path) -> None:
     path = tmp_path / "app.sock"
-    first = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
-    await wait_for_path(path)
-    # A second server on the same path while the first is alive: refused, the first one keeps its socket.
-    second = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
-    await second.line("is in use by a running app-server")
-    assert await asyncio.wait_for(second.proc.wait(), 20) == 1
-    await second.stop()
-    first.proc.kill()  # dies without cleaning up: the link and the socket stay behind
-    await first.stop()
-    assert path.is_symlink()
-    third = await ListeningServer.start(env.home, env.ws, f"unix://{path}")
+    servers = [await ListeningServer.start(env.home, env.ws, f"unix://{path}")]
     try:
+        await wait_for_path(path)
+        # A second server on the same path while the first is alive: refused, the first one keeps its socket.
+        servers.append(await ListeningServer.start(env.home, env.ws, f"unix://{path}"))
+        await servers[1].line("is in use by a running app-server")
+        assert await asyncio.wait_for(servers[1].proc.wait(), 20) == 1
+        servers[0].proc.kill()  # dies without cleaning up: the link and the socket stay behind
+        await servers[0].proc.wait()
+        assert path.is_symlink()
+        servers.append(await ListeningServer.start(env.home, env.ws, f"unix://{path}"))
         client = await _connect_when_served(path)
         assert (await client.initialize())["platformFamily"] == "unix"
         await client.close()
+        assert await servers[2].stop() == 0
     finally:
-        assert await third.stop() == 0
+        for server in servers:
+            await server.stop()
 
 
 async def _connect_when_served(path: Path, timeout: float = 20) -> WsClient:
