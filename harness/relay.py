@@ -1,8 +1,13 @@
 """A logging relay: a WebSocket app-server endpoint that forwards each client to an app-server on stdio and
 writes the client-side transcript in the golden format.
 
-Point any client (codex's TUI: `codex --remote ws://...`) at the relay to record a session by hand;
-`replay_transcript` then plays the client's side against a server and compares what comes back.
+Recording a TUI session by hand (CODEX_HOME pointing at a mock provider, e.g. `python -m mockprovider serve`):
+
+    python -m harness relay --listen ws://127.0.0.1:0 --out tui.jsonl      # prints the address
+    codex --remote ws://127.0.0.1:PORT                                      # use it, then quit
+
+`harness.replay.replay_transcript` then plays the client's side against a server (with the same mock
+script) and `canonical` compares (tests/server/tui/test_relay.py does exactly this).
 Each client connection gets its own server process (so its session is self-contained) and its own
 transcript: the first goes to OUT, later ones to OUT-2, OUT-3, ...
 """
