@@ -1,8 +1,13 @@
 """A logging relay: a WebSocket app-server endpoint that forwards each client to an app-server on stdio and
 writes the client-side transcript in the golden format.
 
-Point any client (codex's TUI: `codex --remote ws://...`) at the relay to record a session by hand;
-`replay_transcript` then plays the client's side against a server and compares what comes back.
+Recording a TUI session by hand (CODEX_HOME pointing at a mock provider, e.g. `python -m mockprovider serve`):
+
+    python -m harness relay --listen ws://127.0.0.1:0 --out tui.jsonl      # prints the address
+    codex --remote ws://127.0.0.1:PORT                                      # use it, then quit
+
+`harness.replay.replay_transcript` then plays the client's side against a server (with the same mock
+script) and `canonical` compares (tests/server/tui/test_relay.py does exactly this).
 Each client connection gets its own server process (so its session is self-contained) and its own
 transcript: the first goes to OUT, later ones to OUT-2, OUT-3, ...
 """
@@ -33,6 +38,8 @@ class Relay:
     server: Sequence[str]
     out: Path
     labels: Mapping[str, str]
+    cwd: Path | None = None  # the server's working directory and environment (default: the relay's)
+    env: Mapping[str, str] | None = None
     sessions: int = 0
     done: list[Path] = field(default_factory=list)  # transcripts written so far
     on_saved: Callable[[Path], None] | None = None
@@ -49,8 +56,9 @@ class Relay:
         path = self.out_path(self.sessions)
         transcript = Transcript()
         proc = await asyncio.create_subprocess_exec(
-            *self.server, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=MAX_MESSAGE
-        )
+            *self.server, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=MAX_MESSAGE,
+            cwd=self.cwd, env=dict(self.env) if self.env is not None else None,
+        )  # fmt: skip
         try:
             await _pump(ws, proc, transcript)
         finally:
@@ -119,7 +127,7 @@ def default_labels() -> dict[str, str]:
 async def start_relay(relay: Relay, url: ListenUrl) -> tuple[web.AppRunner, str]:
     """Serve the relay at `url` (ws://IP:PORT or unix://PATH); returns the runner and the bound address."""
     app = web.Application()
-    app.router.add_get("/readyz", lambda _: _ok())
+    app.router.add_get("/readyz", _ok)
     app.router.add_route("*", "/{tail:.*}", relay.websocket)
     runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=10)
     await runner.setup()
@@ -133,7 +141,7 @@ async def start_relay(relay: Relay, url: ListenUrl) -> tuple[web.AppRunner, str]
     raise ValueError("the relay listens on ws://IP:PORT or unix://PATH")
 
 
-async def _ok() -> web.Response:
+async def _ok(_: web.Request) -> web.Response:
     return web.Response()
 
 

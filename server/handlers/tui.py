@@ -29,6 +29,19 @@ class CwdsParams(WireModel):
     cwds: list[str] | None = None
 
 
+class SkillsListParams(CwdsParams):
+    force_reload: bool | None = None
+
+
+class PluginListParams(CwdsParams):
+    marketplace_kinds: list[str] | None = None
+    force_refetch: bool | None = None
+
+
+class AccountReadParams(WireModel):
+    refresh_token: bool | None = None
+
+
 class TurnsListParams(WireModel):
     thread_id: str
     cursor: str | None = None
@@ -37,7 +50,7 @@ class TurnsListParams(WireModel):
     items_view: str | None = None
 
 
-async def account_read(ctx: Ctx, params: Any) -> dict[str, Any]:
+async def account_read(ctx: Ctx, params: AccountReadParams) -> dict[str, Any]:
     # An API key (env_key of the provider) needs no login: no account, and OpenAI auth is not required.
     return {"account": None, "requiresOpenaiAuth": False, "workspaceRouting": None}
 
@@ -58,11 +71,11 @@ async def config_requirements(ctx: Ctx, params: Any) -> dict[str, Any]:
     return {"requirements": None, "supportsIndependentSpeedModes": True}
 
 
-async def skills_list(ctx: Ctx, params: CwdsParams) -> dict[str, Any]:
+async def skills_list(ctx: Ctx, params: SkillsListParams) -> dict[str, Any]:
     return {"data": [{"cwd": cwd, "errors": [], "skills": []} for cwd in _cwds(params)]}
 
 
-async def plugin_list(ctx: Ctx, params: Any) -> dict[str, Any]:
+async def plugin_list(ctx: Ctx, params: PluginListParams) -> dict[str, Any]:
     return {"featuredPluginIds": [], "marketplaceLoadErrors": [], "marketplaces": []}
 
 

@@ -25,13 +25,13 @@ class MethodSpec:
 
 # What codex's TUI asks beyond the above (server/handlers/tui.py).
 TUI_METHODS = {
-    "account/read": MethodSpec(None, "tui.account_read"),
+    "account/read": MethodSpec(tui.AccountReadParams, "tui.account_read"),
     "hooks/list": MethodSpec(tui.CwdsParams, "tui.hooks_list"),
-    "account/bedrock/checkGovCloudRequirements": MethodSpec(None, "tui.govcloud"),
-    "collaborationMode/list": MethodSpec(None, "tui.collaboration_modes"),
-    "configRequirements/read": MethodSpec(None, "tui.config_requirements"),
-    "skills/list": MethodSpec(tui.CwdsParams, "tui.skills_list"),
-    "plugin/list": MethodSpec(None, "tui.plugin_list"),
+    "account/bedrock/checkGovCloudRequirements": MethodSpec(p.EmptyParams, "tui.govcloud"),
+    "collaborationMode/list": MethodSpec(p.EmptyParams, "tui.collaboration_modes"),
+    "configRequirements/read": MethodSpec(None, "tui.config_requirements"),  # codex: absent or null params
+    "skills/list": MethodSpec(tui.SkillsListParams, "tui.skills_list"),
+    "plugin/list": MethodSpec(tui.PluginListParams, "tui.plugin_list"),
     "thread/turns/list": MethodSpec(tui.TurnsListParams, "tui.turns_list", True),
 }
 

@@ -47,7 +47,10 @@ def _client_params() -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("method", sorted(set(METHODS) & set(_client_params()) - {"initialize"}))
+# Methods whose schema takes no params (configRequirements/read) have no model to compare.
+@pytest.mark.parametrize(
+    "method", sorted(m for m, ref in _client_params().items() if ref and m in METHODS and m != "initialize")
+)
 def test_params_model_fields_exist_in_the_schema(method: str) -> None:
     model = METHODS[method].params
     assert model is not None

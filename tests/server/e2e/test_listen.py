@@ -9,7 +9,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from server.listen_url import default_socket
+from harness.transcript import Transcript
+from server.listen_url import default_socket, socket_target
 from tests.server.conftest import Env
 from tests.server.tui.listening import ListeningServer, WsClient, wait_for_path
 
@@ -163,3 +164,59 @@ async def test_listen_values_codex_refuses(tmp_path: Path, listen: str, message:
     _, err = await asyncio.wait_for(proc.communicate(), 20)
     assert proc.returncode != 0
     assert message in err.decode()
+
+
+async def test_harness_relay_command_writes_the_client_side_transcript(env: Env, tmp_path: Path) -> None:
+    """`python -m harness relay`: each client gets the server on stdio; its session lands in --out."""
+    out = tmp_path / "session.jsonl"
+    relay = await ListeningServer.start(
+        env.home, env.ws, "ws://127.0.0.1:0", [sys.executable, "-m", "harness", "relay", "--out", str(out)]
+    )
+    try:
+        url = (await relay.line(r"relay listening on: (ws://\S+)")).group(1)
+        client = await WsClient.connect(url)
+        await client.initialize("relayed")
+        thread = await client.call("thread/start", {"cwd": str(env.ws)})
+        await client.close()
+        await relay.line(f"wrote {out}")
+    finally:
+        assert await relay.stop() == 0
+    lines = Transcript.load(out).lines
+    assert [(x.direction, x.message.get("method")) for x in lines[:4]] == [
+        ("C->S", "initialize"), ("S->C", None), ("C->S", "initialized"), ("C->S", "thread/start"),
+    ]  # fmt: skip
+    started = next(x.message for x in lines if x.direction == "S->C" and x.message.get("id") == 2)
+    assert started["result"]["thread"]["cwd"] == "<CWD>"
+    assert thread["thread"]["cwd"] == str(env.ws)
+
+
+async def test_unix_socket_left_by_a_killed_server_is_reused_and_a_live_one_refused(env: Env, tmp_path: Path) -> None:
+    path = tmp_path / "app.sock"
+    servers = [await ListeningServer.start(env.home, env.ws, f"unix://{path}")]
+    try:
+        await wait_for_path(path)
+        # A second server on the same path while the first is alive: refused, the first one keeps its socket.
+        servers.append(await ListeningServer.start(env.home, env.ws, f"unix://{path}"))
+        await servers[1].line("is in use by a running app-server")
+        assert await asyncio.wait_for(servers[1].proc.wait(), 20) == 1
+        servers[0].proc.kill()  # dies without cleaning up: the link and the socket stay behind
+        await servers[0].proc.wait()
+        assert path.is_symlink()
+        servers.append(await ListeningServer.start(env.home, env.ws, f"unix://{path}"))
+        client = await _connect_when_served(path)
+        assert (await client.initialize())["platformFamily"] == "unix"
+        await client.close()
+        assert await servers[2].stop() == 0
+    finally:
+        for server in servers:
+            await server.stop()
+
+
+async def _connect_when_served(path: Path, timeout: float = 20) -> WsClient:
+    """The stale link is already there: wait until the new server answers on it (poll with a deadline)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            try:
+                return await WsClient.connect(unix=socket_target(path))
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.05)

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
@@ -72,8 +72,10 @@ class Place:
             self.home, ProviderSettings(base_url, env_key=KEY_ENV), model=MODEL,
             approval_policy="on-request", sandbox_mode="workspace-write", check_for_update_on_startup=False,
         )  # fmt: skip
-        with config.open("a") as out:  # tables after the provider's: analytics off, the workspace trusted
-            out.write(f'\n[analytics]\nenabled = false\n\n[projects."{self.ws}"]\ntrust_level = "trusted"\n')
+        # Tables after the provider's: analytics off, and the TUI's one-time screen-reader check marked done
+        # (else the TUI writes it into config.toml mid-session, and a replay's config would differ).
+        with config.open("a") as out:
+            out.write("\n[analytics]\nenabled = false\n\n[tui]\nscreen_reader_detection_done = true\n")
 
 
 def server_env(place: Place) -> dict[str, str]:
@@ -96,13 +98,21 @@ async def start_codex(place: Place) -> ListeningServer:
     return await ListeningServer.start(place.home, place.ws, "ws://127.0.0.1:0", argv, os_env)
 
 
+class Endpoint(Protocol):
+    """What the TUI connects to: a listening server, or the relay in front of one."""
+
+    async def ws_url(self) -> str: ...
+
+    async def stop(self) -> int: ...
+
+
 @asynccontextmanager
 async def tui_session(root: Path, start: Callable[[Place], Any]) -> AsyncIterator[tuple[Tmux, Place, str]]:
     """A mock provider, a server listening on ws:// and the TUI connected to it in tmux."""
     place = Place(root)
     async with MockProvider(script(), speed=0) as mock:
         place.configure(mock.url)
-        server: ListeningServer = await start(place)
+        server: Endpoint = await start(place)
         tmux = Tmux(root / "tmux.sock")
         try:
             url = await server.ws_url()

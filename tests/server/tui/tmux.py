@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,11 @@ class Tmux:
         await self.press("Enter")
 
     async def kill(self) -> None:
-        if self.socket.exists():
-            with contextlib.suppress(RuntimeError):  # already gone
-                await self._tmux("kill-server")
+        """End the program (its whole process group: codex's launcher outlives a hangup), then tmux."""
+        if not self.socket.exists():
+            return
+        with contextlib.suppress(RuntimeError, ValueError, ProcessLookupError, PermissionError):
+            pid = int(await self._tmux("display-message", "-p", "-t", self.session, "#{pane_pid}"))
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(RuntimeError):  # already gone
+            await self._tmux("kill-server")
