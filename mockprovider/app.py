@@ -153,8 +153,26 @@ async def _replay(request: web.BaseRequest, state: ProviderState, body: Any, raw
     index, step = picked
     ctx = RequestContext(body, len(raw), True, state.config.chunk_size, state.ids)
     plan = render(step, ctx)
+    plan.headers = _recorded_type(plan.headers)
     state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
+
+
+def _recorded_type(headers: dict[str, str]) -> dict[str, str]:
+    """A recording's own content type (JSON, text, ...) replaces the SSE default a chunked step gets."""
+    if sum(1 for k in headers if k.lower() == "content-type") < 2:
+        return headers
+    return {k: v for k, v in headers.items() if k != "Content-Type"}
+
+
+async def _replay_any(request: web.Request) -> web.StreamResponse | None:
+    """In cassette mode, any method and path (chat completions, messages, embeddings, GETs) replays too."""
+    state = request.app[STATE]
+    if state.cassette is None:
+        return None
+    raw = await request.read()
+    body, _ = _parse_body(raw)
+    return await _replay(request, state, body, raw)
 
 
 def _parse_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -188,7 +206,10 @@ def _exhausted(request: web.BaseRequest, state: ProviderState, raw: bytes) -> we
     return openai_error(500, message, kind="server_error", code="mock_script_exhausted")
 
 
-async def models(request: web.Request) -> web.Response:
+async def models(request: web.Request) -> web.StreamResponse:
+    replayed = await _replay_any(request)
+    if replayed is not None:
+        return replayed
     state = request.app[STATE]
     state.record(request, None, 200, None)
     data = [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "reelkit"} for m in state.config.models]
@@ -202,7 +223,10 @@ async def websocket_refused(request: web.Request) -> web.Response:
     return openai_error(404, "WebSocket transport is not supported by the mock provider; use HTTP POST.")
 
 
-async def not_found(request: web.Request) -> web.Response:
+async def not_found(request: web.Request) -> web.StreamResponse:
+    replayed = await _replay_any(request)
+    if replayed is not None:
+        return replayed
     request.app[STATE].record(request, None, 404, None)
     return openai_error(404, f"Invalid URL ({request.method} {request.path})")
 
