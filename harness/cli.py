@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from mockprovider.cassette import Cassette, CassetteError
-from mockprovider.serving import serve_until_signal
 
 from . import inspect
-from .proxy import create_proxy_app
+from .recorder import Recorder, RecordError
 from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
 from .session import record as record_session
@@ -49,11 +49,31 @@ def proxy(
     new_episodes: bool,
 ) -> None:  # fmt: skip
     """Forward to UPSTREAM, tee every chunk to the client, write the cassette atomically."""
-    app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic, new_episodes)
+    recorder = Recorder(upstream, cassette_path, host=host, port=port, redactor=Redactor.from_env(secret_env),
+                        synthetic=synthetic, new_episodes=new_episodes)  # fmt: skip
     try:
-        asyncio.run(serve_until_signal(app, host, port))
+        asyncio.run(_run_proxy(recorder))
+        recorder.save()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except (RecordError, SecretLeakError, CassetteError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"recorded {len(recorder.recording.interactions)} interaction(s) into {cassette_path}", err=True)
+
+
+async def _run_proxy(recorder: Recorder) -> None:
+    """Serve until SIGINT/SIGTERM (the normal way to stop a proxy); the caller then saves."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await recorder.start()
+    try:
+        click.echo(f"listening on http://{recorder.host}:{recorder.port}")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await recorder.stop()
 
 
 @cli.command()
@@ -82,8 +102,12 @@ def record(
                 new_episodes=new_episodes,
             )
         )
-    except (ScenarioError, SecretLeakError, CassetteError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except (ScenarioError, SecretLeakError, CassetteError, RecordError) as exc:
+        raise click.ClickException(f"{exc} ({cassette_path} and its golden are unchanged)") from None
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            f"interrupted: nothing saved, {cassette_path} and its golden are unchanged"
+        ) from None
     click.echo(f"recorded {cassette_path} and {cassette_path.with_suffix('.jsonl').name}")
 
 

@@ -40,6 +40,7 @@ from .client import AppServerProcess
 from .scenario import Scenario
 from .session import ReplayResult, golden_path, record, replay, scenario_of
 from .tape import RECORD_MODES, Tape, TapeError, in_ci
+from .vault import recover
 
 try:  # strict mode needs its own decorator on async fixtures; auto mode takes it too
     from pytest_asyncio import fixture as async_fixture
@@ -189,6 +190,7 @@ Session = Callable[..., Awaitable[ReplayResult]]
 def reelkit_session(request: pytest.FixtureRequest, cassette: Path, record_mode: str) -> Session:
     """Replay (or record, per --record-mode) this test's cassette; returns the replay result."""
     options = request.config.getoption
+    recover(cassette)
     present = cassette.exists()
 
     async def run(scenario: str | Path | Scenario | None = None) -> ReplayResult:
