@@ -12,12 +12,13 @@ import click
 
 from mockprovider.cassette import Cassette, CassetteError
 
-from . import inspect
+from . import inspect, integrity
 from .recorder import Recorder, RecordError
 from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
 from .session import record as record_session
 from .session import replay as replay_session
+from .vault import commit_files
 
 CASSETTES = click.argument(
     "cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -186,6 +187,21 @@ def scrub(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
         except (CassetteError, SecretLeakError) as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"scrubbed {path}")
+
+
+@cli.command()
+@CASSETTES
+def seal(cassettes: tuple[Path, ...]) -> None:
+    """Stamp each cassette with its integrity seal (interaction count, a SHA-256 per body), atomically."""
+    for path in cassettes:
+        try:
+            problems = inspect.verify(path, Redactor())
+            if problems:
+                raise click.ClickException(f"{path}: not sealed, fix it first: {problems[0]}")
+            commit_files({path: integrity.seal(Cassette.load(path)).dumps()})
+        except CassetteError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"sealed {path}")
 
 
 @cli.command()

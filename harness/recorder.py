@@ -23,6 +23,7 @@ from aiohttp import web
 from mockprovider.cassette import Cassette
 from mockprovider.serving import start_site
 
+from .integrity import seal
 from .proxy import RECORDING, Recording, create_proxy_app
 from .redact import Redactor
 from .vault import commit_files, recover
@@ -83,7 +84,7 @@ class Recorder:
         problems = self.problems()
         if problems:
             raise RecordError(f"not saved, {self.path} is unchanged: " + "; ".join(problems))
-        clean = self.redactor.cassette(cassette or self.cassette())
+        clean = seal(self.redactor.cassette(cassette or self.cassette()))
         text = clean.dumps()
         self.redactor.check(text, str(self.path))
         for path, content in (extra or {}).items():

@@ -21,6 +21,7 @@ from typing import Any
 from mockprovider.cassette import FORMAT_VERSION, Cassette, Interaction
 from mockprovider.matching import CassetteResponder, MatchConfig
 
+from .integrity import seal
 from .redact import Redactor
 from .vault import commit_files, recover
 
@@ -116,7 +117,7 @@ class Tape:
         """Save what was recorded (and `extra` files, e.g. a golden) in one atomic step; False if nothing new."""
         if not self.recorded:
             return False
-        clean = self.redactor.cassette(self.cassette())
+        clean = seal(self.redactor.cassette(self.cassette()))
         text = clean.dumps()
         self.redactor.check(text, str(self.path))
         commit_files({self.path: text, **(extra or {})})
