@@ -7,12 +7,14 @@ import logging
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
 from mockprovider.cassette import Cassette, CassetteError
 
-from . import inspect, integrity
+from . import inspect, integrity, jsondiff
 from .recorder import Recorder, RecordError
 from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
@@ -25,7 +27,33 @@ CASSETTES = click.argument(
 )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Bad input ends in one `Error:` line naming the file, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (CassetteError, ScenarioError, RecordError, SecretLeakError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except (ValueError, OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise click.ClickException(_describe(exc)) from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return f"{exc}" or type(exc).__name__
+
+
+def _summary(passed: int, failed: int) -> str:
+    line = f"{passed} passed, {failed} failed"
+    return click.style(line, fg="red" if failed else "green", bold=True)
+
+
+PORT = click.IntRange(0, 65535)
+
+
+@click.group(cls=_Cli)
 @click.option("-v", "--verbose", count=True)
 def cli(verbose: int) -> None:
     """Record real provider streams into cassettes; replay and compare them."""
@@ -39,7 +67,7 @@ NEW_EPISODES = "Requests the existing cassette holds are replayed from it; only 
 @click.option("--upstream", required=True, help="Provider base URL, e.g. https://api.openai.com/v1")
 @click.option("--cassette", "cassette_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=0, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=0, show_default=True, type=PORT, help="0 picks a free port.")
 @click.option("--secret-env", multiple=True, help="Also scrub the value of this environment variable.")
 @click.option(
     "--synthetic/--real", default=None, help="Label the recording (default: synthetic iff upstream is loopback)."
@@ -130,14 +158,15 @@ def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool
         if update_goldens:
             result.transcript.save(path.with_suffix(".jsonl"))
         if result.ok or update_goldens:
-            click.echo("ok", err=True)
+            click.echo(click.style("ok", fg="green"), err=True)
             continue
         failed += 1
-        click.echo("MISMATCH", err=True)
+        click.echo(click.style("MISMATCH", fg="red"), err=True)
         for line in result.diff[:200]:
             click.echo(f"  {line}")
         if result.unplayed:
             click.echo(f"  unplayed interactions: {', '.join(result.unplayed)}")
+    click.echo(_summary(len(cassettes) - failed, failed))
     if failed:
         raise click.ClickException(f"{failed} of {len(cassettes)} cassette(s) did not replay as recorded")
 
@@ -147,12 +176,15 @@ def replay(cassettes: tuple[Path, ...], server: str | None, update_goldens: bool
 @click.option("--secret-env", multiple=True)
 def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
     """Check cassettes load, hold a scenario and a golden, keep chunks consistent, and leak no secret."""
-    problems = [p for path in cassettes for p in inspect.verify(path, Redactor.from_env(secret_env))]
-    for problem in problems:
-        click.echo(problem)
+    redactor, problems, failed = Redactor.from_env(secret_env), 0, 0
+    for path in cassettes:
+        found = inspect.verify(path, redactor)
+        for problem in found:
+            click.echo(click.style(problem, fg="red"))
+        problems, failed = problems + len(found), failed + bool(found)
+    click.echo(_summary(len(cassettes) - failed, failed))
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s)")
-    click.echo(f"{len(cassettes)} cassette(s) ok")
+        raise click.ClickException(f"{problems} problem(s); fix or re-record the cassettes named above")
 
 
 @cli.command()
@@ -162,14 +194,15 @@ def show(cassettes: tuple[Path, ...]) -> None:
     for path in cassettes:
         for line in inspect.timeline(path):
             click.echo(line)
+    click.echo(_summary(len(cassettes), 0))
 
 
 @cli.command()
 @click.argument("a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def diff(a: Path, b: Path) -> None:
-    """Semantic diff of two cassettes (normalised requests, response event types) or two transcripts."""
-    lines = inspect.semantic_diff(a, b)
+    """Semantic diff of two cassettes or two transcripts: one `path: old -> new` line per changed value."""
+    lines = jsondiff.semantic_diff(a, b)
     for line in lines:
         click.echo(line)
     sys.exit(1 if lines else 0)
@@ -208,14 +241,17 @@ def seal(cassettes: tuple[Path, ...]) -> None:
 @CASSETTES
 def lint(cassettes: tuple[Path, ...]) -> None:
     """Check every streamed event against the openai SDK's event models and the ordering rules."""
-    count = 0
+    count, failed = 0, 0
     for path in cassettes:
+        errors = 0
         for problem in inspect.lint(path):
-            count += 0 if ": warning: " in problem else 1
-            click.echo(f"{path}: {problem}")
+            warning = ": warning: " in problem
+            errors += 0 if warning else 1
+            click.echo(click.style(f"{path}: {problem}", fg="yellow" if warning else "red"))
+        count, failed = count + errors, failed + bool(errors)
+    click.echo(_summary(len(cassettes) - failed, failed))
     if count:
         raise click.ClickException(f"{count} problem(s)")
-    click.echo(f"{len(cassettes)} cassette(s) clean")
 
 
 @cli.command()
@@ -224,7 +260,7 @@ def demo(cassette: Path | None) -> None:
     """Replay a bundled cassette (default: an approved command) through our server and show the session."""
     from .demo import run_demo
 
-    if not run_demo(cassette):
+    if not run_demo(cassette.resolve() if cassette else None):  # the demo labels paths below the repo
         raise click.ClickException("the replay did not match its golden transcript")
 
 

@@ -148,6 +148,14 @@ class ReplayResult:
     def ok(self) -> bool:
         return not self.diff and not self.unplayed
 
+    def __repr__(self) -> str:
+        # pytest prints this under a failed `assert result.ok`: the diff itself, not `assert False`.
+        if self.ok:
+            return f"ReplayResult({self.cassette.name}: ok)"
+        lines = self.diff[:60] + [f"... {len(self.diff) - 60} more diff lines"] * (len(self.diff) > 60)
+        unplayed = [f"unplayed interactions: {', '.join(self.unplayed)}"] if self.unplayed else []
+        return "\n".join([f"ReplayResult({self.cassette.name}: MISMATCH)", *lines, *unplayed])
+
 
 def scenario_of(cassette: Cassette) -> Scenario:
     raw: Any = cassette.metadata.get("scenario")

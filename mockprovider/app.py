@@ -54,12 +54,14 @@ class ProviderState:
         A valid body is always journaled that way: the parsed one may be shared by identical requests
         (`valid_bodies`), and each entry must own its copy.
         """
-        elapsed_ms = (time.monotonic() - self.started) * 1000  # rounded when the entry is read
+        # The request's own time so far (from its arrival, stamped by the handler wrapper), not the server's age.
+        elapsed_ms = (time.monotonic() - request.get(ARRIVED, time.monotonic())) * 1000  # rounded when read
         self.journal.add((self.journal.total, request.method, request.path, request.rel_url, request.headers, body,
                           raw, status, step, elapsed_ms, error, label))  # fmt: skip
 
 
 STATE = web.AppKey("reelkit_mock_state", ProviderState)
+ARRIVED = web.RequestKey("reelkit_arrived", float)  # monotonic time the request reached the handler
 RESPONSES_PATHS = frozenset({"/v1/responses", "/responses"})
 MAX_BODY = 64 * 1024**2
 
@@ -83,6 +85,7 @@ def fast_path(state: ProviderState) -> Callable[[Handler], Handler]:
 
     def wrap(routed: Handler) -> Handler:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
+            request[ARRIVED] = time.monotonic()
             if request.method == "POST" and request.path in RESPONSES_PATHS and hdrs.EXPECT not in request.headers:
                 return await respond(state, request)
             return await routed(request)
@@ -242,10 +245,13 @@ async def admin_script(request: web.Request) -> web.Response:
         return openai_error(400, 'admin script: body must be {"responses": [...], "mode": "replace"|"append"}')
     except ScriptError as exc:
         return openai_error(400, str(exc))
-    if payload.get("mode", "replace") == "append":
+    mode, loop = payload.get("mode", "replace"), payload.get("loop")
+    if mode not in ("replace", "append") or not isinstance(loop, bool | None):
+        return openai_error(400, 'admin script: "mode" is "replace" or "append"; "loop" is true or false')
+    if mode == "append":
         state.script.append(steps)
     else:
-        state.script.replace(steps, payload.get("loop"))
+        state.script.replace(steps, loop)
         state.templates.clear()  # the old steps' templates are dead weight now
         state.cassette = None  # a replaced script takes over from a cassette
     return web.json_response({"steps": len(state.script.steps), "remaining": state.script.remaining})
@@ -259,6 +265,7 @@ async def admin_requests(request: web.Request) -> web.Response:
 async def admin_reset(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.journal.clear()
+    state.journal.total = 0  # entries are numbered from 0 again after a reset
     state.script.rewind()
     if state.cassette is not None:
         state.cassette.rewind()

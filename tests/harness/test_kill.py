@@ -5,6 +5,8 @@ in its own process group, signalled as a terminal's Ctrl-C would (the whole grou
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import random
 import shutil
@@ -67,10 +69,8 @@ def _kill_at(proc: subprocess.Popen[bytes], delay: float, sig: signal.Signals) -
     finally:
         if proc.stdout is not None:
             proc.stdout.close()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)  # whatever the group left behind (an app-server child)
-        except ProcessLookupError:
-            pass
 
 
 def _spawn(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
@@ -120,7 +120,7 @@ def test_a_killed_recording_never_loses_the_old_cassette(tmp_path: Path, target:
                 cassette = tmp / "proxy.yaml"
                 _seed_plugin_cassette(cassette, mock.url)
                 argv = [sys.executable, "-m", "harness", "proxy", "--upstream", mock.url, "--cassette", str(cassette)]
-                start, paths = (lambda argv=argv, tmp=tmp: _spawn(argv, tmp)), [cassette]
+                start, paths = functools.partial(_spawn, argv, tmp), [cassette]
             else:
                 cassette = tmp / "c.yaml"
                 _seed_plugin_cassette(cassette, mock.url)
@@ -129,7 +129,7 @@ def test_a_killed_recording_never_loses_the_old_cassette(tmp_path: Path, target:
                 env.pop("CI", None)
                 argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--record-mode=rewrite",
                         "-p", "no:randomly", "test_kill_me.py"]  # fmt: skip
-                start, paths = (lambda argv=argv, tmp=tmp, env=env: _spawn(argv, tmp, env)), [cassette]
+                start, paths = functools.partial(_spawn, argv, tmp, env), [cassette]
             before = _snapshot(paths)
             proc = start()
             stop = threading.Event()
