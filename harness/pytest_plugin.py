@@ -79,6 +79,26 @@ def pytest_configure(config: pytest.Config) -> None:
         "cassette(path=None, *, speed=0, record_mode=None): the cassette a test replays or records its HTTP "
         "traffic (or its app-server session) from",
     )
+    _let_pytest_recording_read_metadata()
+
+
+def _let_pytest_recording_read_metadata() -> None:
+    """vcrpy >= 9.4 returns (requests, responses, metadata) for a cassette with `metadata` (ours all have it);
+    pytest-recording 0.15 unpacks two values and fails. Hand it the two it expects."""
+    try:
+        from pytest_recording import _vcr
+    except ImportError:
+        return
+    original = _vcr.load_cassette
+    if getattr(original, "reelkit", False):
+        return
+
+    def load_cassette(cassette_path: str, serializer: Any) -> tuple[list[Any], list[Any]]:
+        content = original(cassette_path, serializer)
+        return content[0], content[1]
+
+    load_cassette.reelkit = True  # type: ignore[attr-defined]
+    _vcr.load_cassette = load_cassette
 
 
 def mode_of(config: pytest.Config) -> str:
