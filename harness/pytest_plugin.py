@@ -29,25 +29,26 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mockprovider import MockProvider
-from mockprovider.codexhome import ProviderSettings, write_codex_home
+from .modes import RECORD_MODES, in_ci
 
-from .client import AppServerProcess
-from .scenario import Scenario
-from .session import ReplayResult, golden_path, record, replay, scenario_of
-from .tape import RECORD_MODES, Tape, TapeError, in_ci
-from .vault import recover
+if TYPE_CHECKING:  # the rest of the kit is imported by the fixtures that need it: start-up stays light
+    from mockprovider import MockProvider
+
+    from .client import AppServerProcess
+    from .scenario import Scenario
+    from .session import ReplayResult
+    from .tape import Tape
 
 try:  # strict mode needs its own decorator on async fixtures; auto mode takes it too
     from pytest_asyncio import fixture as async_fixture
 except ImportError:  # pragma: no cover - anyio alone handles plain async fixtures in its tests
     async_fixture = pytest.fixture  # type: ignore[assignment]
 
-TAPE = pytest.StashKey[Tape]()
+TAPE = pytest.StashKey["Tape"]()
 CALL_PASSED = pytest.StashKey[bool]()
 
 
@@ -134,6 +135,7 @@ def _reelkit_intercept(request: pytest.FixtureRequest) -> Iterator[Tape | None]:
         yield None
         return
     from .intercept import intercept
+    from .tape import Tape, TapeError
 
     options = request.config.getoption
     mode = str(marker.kwargs.get("record_mode") or mode_of(request.config))
@@ -176,16 +178,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @async_fixture
 async def mock_provider() -> AsyncIterator[MockProvider]:
+    from mockprovider import MockProvider
+
     async with MockProvider(speed=0) as provider:
         yield provider
 
 
-AppServerFactory = Callable[..., Awaitable[AppServerProcess]]
+AppServerFactory = Callable[..., Awaitable["AppServerProcess"]]
 
 
 @async_fixture
 async def app_server(tmp_path: Path, mock_provider: MockProvider) -> AsyncIterator[AppServerFactory]:
     """Start app-server processes on a CODEX_HOME pointing at `mock_provider`; all are closed afterwards."""
+    from mockprovider.codexhome import ProviderSettings, write_codex_home
+
+    from .client import AppServerProcess
+
     started: list[AppServerProcess] = []
 
     async def start(argv: list[str] | None = None, initialize: bool = True, **config: Any) -> AppServerProcess:
@@ -203,12 +211,15 @@ async def app_server(tmp_path: Path, mock_provider: MockProvider) -> AsyncIterat
         await srv.close()
 
 
-Session = Callable[..., Awaitable[ReplayResult]]
+Session = Callable[..., Awaitable["ReplayResult"]]
 
 
 @pytest.fixture
 def reelkit_session(request: pytest.FixtureRequest, cassette: Path, record_mode: str) -> Session:
     """Replay (or record, per --record-mode) this test's cassette; returns the replay result."""
+    from .session import golden_path, record, replay
+    from .vault import recover
+
     options = request.config.getoption
     recover(cassette)
     present = cassette.exists()
@@ -232,6 +243,9 @@ def reelkit_session(request: pytest.FixtureRequest, cassette: Path, record_mode:
 
 
 def _scenario(scenario: str | Path | Scenario | None, cassette: Path, root: Path) -> Scenario:
+    from .scenario import Scenario
+    from .session import scenario_of
+
     if isinstance(scenario, Scenario):
         return scenario
     if scenario is not None:

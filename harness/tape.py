@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,20 +21,15 @@ from mockprovider.cassette import FORMAT_VERSION, Cassette, Interaction
 from mockprovider.matching import CassetteResponder, MatchConfig
 
 from .integrity import seal
+from .modes import RECORD_MODES, in_ci
 from .redact import Redactor
 from .vault import commit_files, recover
 
-RECORD_MODES = ("none", "once", "new_episodes", "all", "rewrite")
 RECORDER = "reelkit/0.1.0"
 
 
 class TapeError(Exception):
     """A request the cassette cannot answer and may not record; the message names the cassette."""
-
-
-def in_ci(env: dict[str, str] | None = None) -> bool:
-    value = (os.environ if env is None else env).get("CI", "")
-    return value.lower() in ("1", "true", "yes")
 
 
 @dataclass
