@@ -14,7 +14,7 @@ from pathlib import Path
 
 from server.fsutil import atomic_write
 
-from . import appserver, harness_overhead, mock_throughput, suite_time
+from . import appserver, harness_overhead, mock_throughput, plugin_replay, suite_time
 
 # (title, entry point, the arguments of a --quick run; a full run uses each benchmark's defaults)
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
@@ -24,6 +24,7 @@ SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
      ["--turns", "5", "--concurrent", "10"]),
     ("Harness record/replay overhead (`bench/harness_overhead.py`)", harness_overhead.main, ["--runs", "2"]),
     ("Cassette suite wall time (`bench/suite_time.py`)", suite_time.main, ["--runs", "1"]),
+    ("Plugin replay vs pytest-recording (`bench/plugin_replay.py`)", plugin_replay.main, ["--runs", "1"]),
 ]  # fmt: skip
 
 

@@ -100,3 +100,33 @@ def test_none_mode_refuses_an_unrecorded_request_and_a_missing_cassette(tmp_path
 def test_ci_never_records(tmp_path: Path) -> None:
     with pytest.raises(TapeError, match="CI=true never records"):
         Tape(tmp_path / "c.yaml", "all", ci=True)
+
+
+def test_record_modes_mean_what_they_mean_in_vcrpy(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+
+    def run(mode: str, *questions: str) -> Tape:
+        tape = Tape(path, mode, ci=False)
+        with intercept(tape):
+            for question in questions:
+                _ask(mock.url, question)
+        tape.commit()
+        return tape
+
+    def inputs() -> list[str]:
+        return [json.loads(i.request_body or "{}")["input"] for i in Cassette.load(path).interactions]
+
+    with ThreadedMockProvider([{"text": "a"}], speed=0, loop_script=True) as mock:
+        assert run("once", "hi").recorded
+        assert inputs() == ["hi"]
+        assert not run("once", "hi").recorded  # an existing cassette replays
+        episodes = run("new_episodes", "hi", "yo")
+        assert (episodes.played, len(episodes.recorded)) == ([0], 1)
+        assert inputs() == ["hi", "yo"]
+        again = run("all", "hi")
+        assert again.played == []  # recorded anew; the old ones stay, unplayed
+        assert len(again.recorded) == 1
+        assert inputs() == ["hi", "yo", "hi"]
+        run("rewrite", "yo")
+        assert inputs() == ["yo"]
+        assert len(mock.response_requests) == 4  # hi, yo, hi, yo: every replayed one stayed in-process
