@@ -80,7 +80,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "cassette(path=None, *, speed=0, record_mode=None): the cassette a test replays or records its HTTP "
         "traffic (or its app-server session) from",
     )
-    _let_pytest_recording_read_metadata()
+    if config.pluginmanager.has_plugin("recording"):  # it imported vcrpy already; nothing to pay otherwise
+        _let_pytest_recording_read_metadata()
 
 
 def _let_pytest_recording_read_metadata() -> None:

@@ -80,7 +80,7 @@ async def _raw_chat(base: str) -> list[bytes]:
 
 async def test_chat_json_and_get_replay_in_process_and_from_the_mock(tmp_path: Path, upstream: str) -> None:
     path = tmp_path / "any.yaml"
-    tape = Tape(path, "once")
+    tape = Tape(path, "once", ci=False)
     with intercept(tape):
         recorded = await _calls(upstream)
         raw_recorded = await _raw_chat(upstream)

@@ -56,7 +56,7 @@ def test_record_then_replay_chunk_for_chunk_with_no_server(tmp_path: Path) -> No
     path = tmp_path / "c.yaml"
     steps = [{"text": TEXT}, {"text": "plain"}, {"text": "async"}, {"text": TEXT}, {"text": TEXT}]
     with ThreadedMockProvider(steps, speed=1, chunk_size=8) as mock:
-        tape = Tape(path, "once")
+        tape = Tape(path, "once", ci=False)
         with intercept(tape):
             recorded = _traffic(mock.url)
         assert tape.commit()
@@ -85,7 +85,7 @@ def test_none_mode_refuses_an_unrecorded_request_and_a_missing_cassette(tmp_path
         Tape(tmp_path / "missing.yaml", "none")
     path = tmp_path / "c.yaml"
     with ThreadedMockProvider([{"text": "hi"}], speed=0) as mock:
-        tape = Tape(path, "once")
+        tape = Tape(path, "once", ci=False)
         with intercept(tape):
             assert _ask(mock.url, "hi") == "hi"
         tape.commit()
