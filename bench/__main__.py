@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reelkit_common.fsutil import atomic_write
 
-from . import appserver, harness_overhead, large_cassette, mock_apis, mock_throughput, suite_time, viewer
+from . import appserver, harness_overhead, large_cassette, mock_apis, mock_throughput, plugin_replay, suite_time, viewer
 
 # (title, entry point, the arguments of a --quick run; a full run uses each benchmark's defaults)
 SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
@@ -30,6 +30,7 @@ SECTIONS: list[tuple[str, Callable[[list[str]], None], list[str]]] = [
      ["--interactions", "200", "--runs", "1"]),
     ("A 50 MB cassette through the tools (`bench/large_cassette.py`)", large_cassette.main,
      ["--megabytes", "5", "--runs", "1"]),
+    ("Plugin replay vs pytest-recording (`bench/plugin_replay.py`)", plugin_replay.main, ["--runs", "1"]),
 ]  # fmt: skip
 
 

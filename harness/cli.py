@@ -4,29 +4,58 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
 from mockprovider.cassette import Cassette, CassetteError
-from mockprovider.serving import serve_until_signal
 
-from . import inspect
-from .proxy import create_proxy_app
+from . import inspect, integrity, jsondiff
+from .recorder import Recorder, RecordError
 from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
 from .session import record as record_session
 from .session import replay as replay_session
+from .vault import commit_files
 
 CASSETTES = click.argument(
     "cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 
 
-@click.group()
+class _Cli(click.Group):
+    """Bad input ends in one `Error:` line naming the file, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (CassetteError, ScenarioError, RecordError, SecretLeakError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except (ValueError, OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise click.ClickException(_describe(exc)) from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    return f"{exc}" or type(exc).__name__
+
+
+def _summary(passed: int, failed: int) -> str:
+    line = f"{passed} passed, {failed} failed"
+    return click.style(line, fg="red" if failed else "green", bold=True)
+
+
+PORT = click.IntRange(0, 65535)
+
+
+@click.group(cls=_Cli)
 @click.option("-v", "--verbose", count=True)
 def cli(verbose: int) -> None:
     """Record real provider streams into cassettes; replay and compare them."""
@@ -40,7 +69,7 @@ NEW_EPISODES = "Requests the existing cassette holds are replayed from it; only 
 @click.option("--upstream", required=True, help="Provider base URL, e.g. https://api.openai.com/v1")
 @click.option("--cassette", "cassette_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=0, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=0, show_default=True, type=PORT, help="0 picks a free port.")
 @click.option("--secret-env", multiple=True, help="Also scrub the value of this environment variable.")
 @click.option(
     "--synthetic/--real", default=None, help="Label the recording (default: synthetic iff upstream is loopback)."
@@ -51,12 +80,31 @@ def proxy(
     new_episodes: bool,
 ) -> None:  # fmt: skip
     """Forward to UPSTREAM, tee every chunk to the client, write the cassette atomically."""
-    with _load_errors():  # --new-episodes reads the existing cassette
-        app = create_proxy_app(upstream, cassette_path, Redactor.from_env(secret_env), synthetic, new_episodes)
+    recorder = Recorder(upstream, cassette_path, host=host, port=port, redactor=Redactor.from_env(secret_env),
+                        synthetic=synthetic, new_episodes=new_episodes)  # fmt: skip
     try:
-        asyncio.run(serve_until_signal(app, host, port))
+        asyncio.run(_run_proxy(recorder))
+        recorder.save()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    except (RecordError, SecretLeakError, CassetteError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"recorded {len(recorder.recording.interactions)} interaction(s) into {cassette_path}", err=True)
+
+
+async def _run_proxy(recorder: Recorder) -> None:
+    """Serve until SIGINT/SIGTERM (the normal way to stop a proxy); the caller then saves."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await recorder.start()
+    try:
+        click.echo(f"listening on http://{recorder.host}:{recorder.port}")
+        sys.stdout.flush()
+        await stop.wait()
+    finally:
+        await recorder.stop()
 
 
 @cli.command()
@@ -85,8 +133,12 @@ def record(
                 new_episodes=new_episodes,
             )
         )
-    except (ScenarioError, SecretLeakError, CassetteError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except (ScenarioError, SecretLeakError, CassetteError, RecordError) as exc:
+        raise click.ClickException(f"{exc} ({cassette_path} and its golden are unchanged)") from None
+    except KeyboardInterrupt:
+        raise click.ClickException(
+            f"interrupted: nothing saved, {cassette_path} and its golden are unchanged"
+        ) from None
     click.echo(f"recorded {cassette_path} and {cassette_path.with_suffix('.jsonl').name}")
 
 
@@ -116,6 +168,7 @@ def replay(
     failed = 0
     for number, path in enumerate(cassettes, 1):
         with _load_errors():
+            recover(path)  # a save killed half way is finished (or dropped) before the file is read
             cassette = Cassette.load(path)
         click.echo(f"[{number}/{len(cassettes)}] {path} ... ", nl=False, err=True)
         try:
@@ -127,10 +180,10 @@ def replay(
         if update_goldens:
             result.transcript.save(path.with_suffix(".jsonl"))
         if result.ok or update_goldens:
-            click.echo("ok", err=True)
+            click.echo(click.style("ok", fg="green"), err=True)
             continue
         failed += 1
-        click.echo("MISMATCH", err=True)
+        click.echo(click.style("MISMATCH", fg="red"), err=True)
         for line in result.diff[:200]:
             click.echo(f"  {line}")
         if result.unplayed:
@@ -139,6 +192,7 @@ def replay(
             from .view import write_replay_report
 
             click.echo(f"  report: {write_replay_report(result, report / f'{path.stem}.html')}")
+    click.echo(_summary(len(cassettes) - failed, failed))
     if failed:
         raise click.ClickException(f"{failed} of {len(cassettes)} cassette(s) did not replay as recorded")
 
@@ -148,13 +202,16 @@ def replay(
 @click.option("--secret-env", multiple=True)
 def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
     """Check cassettes load, hold a scenario and a golden, keep chunks consistent, and leak no secret."""
-    with _load_errors():
-        problems = [p for path in cassettes for p in inspect.verify(path, Redactor.from_env(secret_env))]
-    for problem in problems:
-        click.echo(problem)
+    redactor, problems, failed = Redactor.from_env(secret_env), 0, 0
+    for path in cassettes:
+        with _load_errors():
+            found = inspect.verify(path, redactor)
+        for problem in found:
+            click.echo(click.style(problem, fg="red"))
+        problems, failed = problems + len(found), failed + bool(found)
+    click.echo(_summary(len(cassettes) - failed, failed))
     if problems:
-        raise click.ClickException(f"{len(problems)} problem(s)")
-    click.echo(f"{len(cassettes)} cassette(s) ok")
+        raise click.ClickException(f"{problems} problem(s); fix or re-record the cassettes named above")
 
 
 @cli.command()
@@ -175,6 +232,7 @@ def show(cassettes: tuple[Path, ...], as_json: bool) -> None:
             lines = inspect.timeline(path)
         for line in lines:
             click.echo(line)
+    click.echo(_summary(len(cassettes), 0))
 
 
 @cli.command()
@@ -204,9 +262,9 @@ def view(cassettes: tuple[Path, ...], diff_pair: tuple[Path, Path] | None, out: 
 @click.argument("a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def diff(a: Path, b: Path) -> None:
-    """Semantic diff of two cassettes (normalised requests, response event types) or two transcripts."""
+    """Semantic diff of two cassettes or two transcripts: one `path: old -> new` line per changed value."""
     with _load_errors():
-        lines = inspect.semantic_diff(a, b)
+        lines = jsondiff.semantic_diff(a, b)
     for line in lines:
         click.echo(line)
     sys.exit(1 if lines else 0)
@@ -228,18 +286,36 @@ def scrub(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
 
 @cli.command()
 @CASSETTES
+def seal(cassettes: tuple[Path, ...]) -> None:
+    """Stamp each cassette with its integrity seal (interaction count, a SHA-256 per body), atomically."""
+    for path in cassettes:
+        try:
+            problems = inspect.verify(path, Redactor())
+            if problems:
+                raise click.ClickException(f"{path}: not sealed, fix it first: {problems[0]}")
+            commit_files({path: integrity.seal(Cassette.load(path)).dumps()})
+        except CassetteError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"sealed {path}")
+
+
+@cli.command()
+@CASSETTES
 def lint(cassettes: tuple[Path, ...]) -> None:
     """Check every streamed event against the openai SDK's event models and the ordering rules."""
-    count = 0
+    count, failed = 0, 0
     for path in cassettes:
+        errors = 0
         with _load_errors():
             problems = inspect.lint(path)
         for problem in problems:
-            count += 0 if ": warning: " in problem else 1
-            click.echo(f"{path}: {problem}")
+            warning = ": warning: " in problem
+            errors += 0 if warning else 1
+            click.echo(click.style(f"{path}: {problem}", fg="yellow" if warning else "red"))
+        count, failed = count + errors, failed + bool(errors)
+    click.echo(_summary(len(cassettes) - failed, failed))
     if count:
         raise click.ClickException(f"{count} problem(s)")
-    click.echo(f"{len(cassettes)} cassette(s) clean")
 
 
 @cli.command()
@@ -248,7 +324,7 @@ def demo(cassette: Path | None) -> None:
     """Replay a bundled cassette (default: an approved command) through our server and show the session."""
     from .demo import run_demo
 
-    if not run_demo(cassette):
+    if not run_demo(cassette.resolve() if cassette else None):  # the demo labels paths below the repo
         raise click.ClickException("the replay did not match its golden transcript")
 
 

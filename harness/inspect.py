@@ -8,13 +8,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mockprovider.cassette import Cassette, Interaction
 from mockprovider.matching import MatchConfig, match_key
 from reelkit_common.sse import decode_all
 
+from . import integrity
 from .redact import Redactor
 from .session import golden_path, scenario_of
 from .transcript import Transcript
+from .vault import recover
 
 _TERMINAL = {"response.completed", "response.failed", "response.incomplete"}
 
@@ -32,17 +36,21 @@ def events_of(item: Interaction) -> list[dict[str, Any]]:
 
 
 def verify(path: Path, redactor: Redactor) -> list[str]:
-    """Problems that make a cassette unusable: unreadable, leaking, no scenario, no or broken golden."""
+    """Problems that make a cassette unusable: unreadable, cut or edited, leaking, and for a session
+    cassette (one with a scenario or a golden) no scenario, no or broken golden."""
+    recover(path)  # a commit killed half way is finished first: verify sees what the next reader will
     cassette = Cassette.load(path)  # an unreadable file is a CassetteError: one `Error:` line from the CLI
     try:
-        scenario_of(cassette)
+        problems = [f"{path}: {p}" for p in integrity.problems(_parse(path), cassette)]
+        golden = golden_path(path)
+        if "scenario" in cassette.metadata or golden.exists():
+            scenario_of(cassette)
     except ValueError as exc:
         return [str(exc)]
-    problems = [f"{path}: {leak}" for leak in redactor.leaks(path.read_text(encoding="utf-8"))]
-    golden = golden_path(path)
-    if not golden.exists():
+    problems += [f"{path}: {leak}" for leak in redactor.leaks(path.read_text(encoding="utf-8"))]
+    if "scenario" in cassette.metadata and not golden.exists():
         problems.append(f"{path}: no golden transcript {golden.name}")
-    else:
+    elif golden.exists():
         try:
             Transcript.load(golden)
         except ValueError as exc:
@@ -53,6 +61,12 @@ def verify(path: Path, redactor: Redactor) -> list[str]:
         # What a replay hands back (chunks joined, deltas accumulated, base64 decoded), not just the file's text.
         problems += [f"{path}: interaction #{index}: {leak}" for leak in redactor.interaction_leaks(item)]
     return problems
+
+
+def _parse(path: Path) -> Any:
+    # libyaml when present: verify reads each file twice (raw structure and the loaded cassette).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text("utf-8"), Loader=loader)
 
 
 def timeline(path: Path) -> list[str]:
@@ -99,7 +113,7 @@ def lint(path: Path) -> list[str]:
 
     cassette = Cassette.load(path)  # first: a broken file is reported before the SDK's models are imported
     models = _sdk_event_models()
-    problems = []
+    problems = integrity.problems(_parse(path), cassette)
     for index, item in enumerate(cassette.interactions):
         events = events_of(item)
         problems += [f"#{index}: {p}" for p in _ordering(events)]

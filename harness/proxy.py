@@ -48,6 +48,8 @@ class Recording:
     # new_episodes: requests an earlier recording answers are replayed from it, not sent upstream
     episodes: CassetteResponder | None = None
     auth: str | None = None  # an Authorization value built from user:password in the upstream URL
+    autosave: bool = False  # False: the owner saves once, when the whole recording succeeded
+    failures: list[str] = field(default_factory=list)  # upstream errors nobody scripted: the recording failed
 
     def cassette(self) -> Cassette:
         return Cassette(list(self.interactions), dict(self.metadata), self.cassette_path)
@@ -61,6 +63,8 @@ class Recording:
             log.error("Error: not saved: %s (the rest of the cassette is kept)", exc)
 
     def save(self) -> None:
+        if not self.autosave:
+            return
         try:
             save_cassette(self.cassette(), self.cassette_path, self.redactor, scrubbed=True)
         except (SecretLeakError, OSError) as exc:
@@ -103,6 +107,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
             raise
         message = f"reelkit proxy: upstream {recording.redactor.url(url)} failed: {type(exc).__name__}: {exc}"
         log.warning("%s", message)
+        recording.failures.append(message)
         return web.json_response({"error": {"message": message, "type": "proxy_error", "code": None}}, status=502)
 
 
@@ -128,10 +133,14 @@ async def _relay(
         await resp.write_eof()
     except aiohttp.ClientPayloadError:
         _drop(request)  # the upstream cut the body: cut the client's too, as the real exchange did
+    except (asyncio.CancelledError, ConnectionError):
+        ending = "cancelled"  # our side stopped (shutdown, client gone): not what the upstream did
+        raise
     finally:
         if pending:
             chunks.append(RecordedChunk(first_at, bytes(pending)))
-        _record(recording, request, up, body, chunks, ending)
+        if ending != "cancelled":
+            _record(recording, request, up, body, chunks, ending)
     return resp
 
 
@@ -177,7 +186,7 @@ def _record(
     )
     recording.add(item)
     _note_model(recording, body)
-    recording.save()  # atomic each time, so a killed recorder still leaves a valid cassette
+    recording.save()  # only with autosave: otherwise the owner saves once the whole recording succeeded
 
 
 def _note_model(recording: Recording, body: bytes) -> None:
@@ -192,9 +201,11 @@ def _note_model(recording: Recording, body: bytes) -> None:
 
 
 def create_proxy_app(
-    upstream: str, cassette_path: Path, redactor: Redactor, synthetic: bool | None = None, new_episodes: bool = False
-) -> web.Application:
-    """The proxy app; with `new_episodes`, an existing cassette at `cassette_path` answers what it holds."""
+    upstream: str, cassette_path: Path, redactor: Redactor, synthetic: bool | None = None, new_episodes: bool = False,
+    autosave: bool = True,
+) -> web.Application:  # fmt: skip
+    """The proxy app; with `new_episodes`, an existing cassette at `cassette_path` answers what it holds.
+    With `autosave` it rewrites the cassette after each interaction; `Recorder` turns that off and saves once."""
     app = web.Application(client_max_size=64 * 1024**2)
     meta = {
         "format": FORMAT_VERSION,
@@ -206,7 +217,7 @@ def create_proxy_app(
     upstream, auth, password = split_credentials(upstream)
     if auth is not None:
         redactor = redactor.with_secrets(password, auth, auth.split()[1])
-    recording = Recording(upstream, cassette_path, redactor, metadata=meta, auth=auth)
+    recording = Recording(upstream, cassette_path, redactor, metadata=meta, auth=auth, autosave=autosave)
     if new_episodes and cassette_path.exists():
         earlier = Cassette.load(cassette_path)
         recording.episodes = CassetteResponder(earlier)

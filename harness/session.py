@@ -20,14 +20,14 @@ from typing import Any
 from mockprovider import MockProvider
 from mockprovider.cassette import Cassette
 from mockprovider.codexhome import ProviderSettings, write_codex_home
-from mockprovider.serving import start_site
 
 from .client import AppServerProcess
-from .proxy import create_proxy_app
+from .recorder import Recorder, RecordError
 from .redact import Redactor
 from .scenario import Driver, Scenario
 from .transcript import Transcript, diff, normalise
 from .trust import refuse_untrusted
+from .vault import recover
 
 DEFAULT_SERVER = (sys.executable, "-m", "server")
 MODEL = "mock-model"
@@ -86,23 +86,41 @@ async def drive(scenario: Scenario, place: Workspace, server: str | None) -> Tra
 async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = None, server: str | None = None,
                  redactor: Redactor | None = None, new_episodes: bool = False) -> Transcript:  # fmt: skip
     """Record `scenario` through the proxy; writes the cassette and its golden transcript. With
-    `new_episodes`, requests the existing cassette holds are replayed from it and only the rest go upstream."""
-    redactor = redactor or Redactor.from_env()
+    `new_episodes`, requests the existing cassette holds are replayed from it and only the rest go upstream.
+
+    Both files are replaced together, and only when the whole session succeeded: a failed step, an upstream
+    error nobody scripted or an interruption raises (RecordError, ScenarioError, ...) and leaves them as they were.
+    """
     async with workspace() as place, _upstream(scenario, upstream) as base:
         # A scripted upstream starts its script over, so it cannot answer only the requests after the kept
         # ones: re-record it whole (it costs nothing); new_episodes is for real providers.
         keep = new_episodes and upstream is not None
-        app = create_proxy_app(base, cassette, redactor, synthetic=upstream is None, new_episodes=keep)
-        runner, port = await start_site(app, "127.0.0.1", 0)
+        recorder = Recorder(base, cassette, redactor=redactor, synthetic=upstream is None, new_episodes=keep)
+        await recorder.start()
         try:
-            place.configure(f"http://127.0.0.1:{port}/v1", scenario, env_key="OPENAI_API_KEY" if upstream else None)
+            place.configure(recorder.url, scenario, env_key="OPENAI_API_KEY" if upstream else None)
             transcript = await drive(scenario, place, server)
         finally:
-            await runner.cleanup()  # writes the cassette
-    _stamp(cassette, scenario)
-    redactor.check(transcript.render(), str(golden_path(cassette)))
-    transcript.save(golden_path(cassette))
+            await recorder.stop()
+    result = recorder.cassette()
+    unexpected = _unexpected_errors(result, scenario, scripted=upstream is None)
+    if unexpected:
+        raise RecordError(f"not saved, {cassette} is unchanged: " + "; ".join(unexpected))
+    result.metadata["scenario"] = scenario.model_dump(exclude_defaults=True)  # replay needs nothing else
+    recorder.save(result, extra={golden_path(cassette): transcript.render()})
     return transcript
+
+
+def _unexpected_errors(cassette: Cassette, scenario: Scenario, scripted: bool) -> list[str]:
+    """Model calls that failed (4xx/5xx) although the scenario's upstream script did not ask for it."""
+    allowed = {int(s["http_error"]["status"]) for s in scenario.upstream if isinstance(s.get("http_error"), dict)}
+    allowed = allowed if scripted else set()
+    return [
+        f"interaction #{i}: {item.method} {item.uri} answered {item.status} {item.reason}".rstrip()
+        + f": {item.body[:200].decode('utf-8', 'replace')}"
+        for i, item in enumerate(cassette.interactions)
+        if item.method == "POST" and item.status >= 400 and item.status not in allowed
+    ]
 
 
 @asynccontextmanager
@@ -112,13 +130,6 @@ async def _upstream(scenario: Scenario, upstream: str | None) -> AsyncIterator[s
         return
     async with MockProvider(scenario.upstream, speed=1) as mock:  # speed 1: the scenario's delays are real timing
         yield mock.url
-
-
-def _stamp(cassette: Path, scenario: Scenario) -> None:
-    """Keep the scenario in the cassette, so replay needs nothing else."""
-    loaded = Cassette.load(cassette) if cassette.exists() else Cassette(metadata={"format": 1, "synthetic": True})
-    loaded.metadata["scenario"] = scenario.model_dump(exclude_defaults=True)
-    loaded.save(cassette)
 
 
 @dataclass
@@ -138,6 +149,14 @@ class ReplayResult:
     def ok(self) -> bool:
         return not self.diff and not self.unplayed
 
+    def __repr__(self) -> str:
+        # pytest prints this under a failed `assert result.ok`: the diff itself, not `assert False`.
+        if self.ok:
+            return f"ReplayResult({self.cassette.name}: ok)"
+        lines = self.diff[:60] + [f"... {len(self.diff) - 60} more diff lines"] * (len(self.diff) > 60)
+        unplayed = [f"unplayed interactions: {', '.join(self.unplayed)}"] if self.unplayed else []
+        return "\n".join([f"ReplayResult({self.cassette.name}: MISMATCH)", *lines, *unplayed])
+
 
 def scenario_of(cassette: Cassette) -> Scenario:
     raw: Any = cassette.metadata.get("scenario")
@@ -150,6 +169,7 @@ async def replay(
     path: Path, *, server: str | None = None, speed: float = 0, trust: bool = False, cassette: Cassette | None = None
 ) -> ReplayResult:
     """Replay `path`; unless `trust`, a scenario asking for unsandboxed steps is refused (see `trust.py`)."""
+    recover(path)
     cassette = cassette or Cassette.load(path)
     scenario = scenario_of(cassette)
     if not trust:

@@ -62,12 +62,14 @@ class ProviderState:
         A valid body is always journaled that way: the parsed one may be shared by identical requests
         (`valid_bodies`), and each entry must own its copy.
         """
-        elapsed_ms = (time.monotonic() - self.started) * 1000  # rounded when the entry is read
+        # The request's own time so far (from its arrival, stamped by the handler wrapper), not the server's age.
+        elapsed_ms = (time.monotonic() - request.get(ARRIVED, time.monotonic())) * 1000  # rounded when read
         self.journal.add((self.journal.total, request.method, request.path, request.rel_url, request.headers, body,
                           raw, status, step, elapsed_ms, error, label))  # fmt: skip
 
 
 STATE = web.AppKey("reelkit_mock_state", ProviderState)
+ARRIVED = web.RequestKey("reelkit_arrived", float)  # monotonic time the request reached the handler
 RESPONSES_PATHS = frozenset({"/v1/responses", "/responses"})
 MAX_BODY = 64 * 1024**2
 
@@ -91,6 +93,7 @@ def fast_path(state: ProviderState) -> Callable[[Handler], Handler]:
 
     def wrap(routed: Handler) -> Handler:
         async def handle(request: web.BaseRequest) -> web.StreamResponse:
+            request[ARRIVED] = time.monotonic()
             if request.method == "POST" and hdrs.EXPECT not in request.headers:
                 if request.path in RESPONSES_PATHS:
                     return await respond(state, request)
@@ -238,8 +241,26 @@ async def _replay(
         body, len(raw), True, state.config.chunk_size, state.ids, None, api.name if api else "responses"
     )
     plan = api.render(step, ctx) if api is not None else render(step, ctx)
+    plan.headers = _recorded_type(plan.headers)
     state.record(request, UNPARSED, plan.status, index, raw=raw, label=step.label)
     return await send_plan(request, plan, state.config.speed)
+
+
+def _recorded_type(headers: dict[str, str]) -> dict[str, str]:
+    """A recording's own content type (JSON, text, ...) replaces the SSE default a chunked step gets."""
+    if sum(1 for k in headers if k.lower() == "content-type") < 2:
+        return headers
+    return {k: v for k, v in headers.items() if k != "Content-Type"}
+
+
+async def _replay_any(request: web.Request) -> web.StreamResponse | None:
+    """In cassette mode, any method and path (chat completions, messages, embeddings, GETs) replays too."""
+    state = request.app[STATE]
+    if state.cassette is None:
+        return None
+    raw = await request.read()
+    body, _ = _parse_body(raw)
+    return await _replay(request, state, body, raw)
 
 
 def _parse_body(raw: bytes) -> tuple[dict[str, Any], str | None]:
@@ -284,7 +305,10 @@ def _api_handler(api: Api) -> Callable[[web.Request], Awaitable[web.StreamRespon
     return handle
 
 
-async def models(request: web.Request) -> web.Response:
+async def models(request: web.Request) -> web.StreamResponse:
+    replayed = await _replay_any(request)
+    if replayed is not None:
+        return replayed
     state = request.app[STATE]
     state.record(request, None, 200, None)
     if "anthropic-version" in request.headers or "x-api-key" in request.headers:
@@ -300,7 +324,10 @@ async def websocket_refused(request: web.Request) -> web.Response:
     return openai_error(404, "WebSocket transport is not supported by the mock provider; use HTTP POST.")
 
 
-async def not_found(request: web.Request) -> web.Response:
+async def not_found(request: web.Request) -> web.StreamResponse:
+    replayed = await _replay_any(request)
+    if replayed is not None:
+        return replayed
     request.app[STATE].record(request, None, 404, None)
     return openai_error(404, f"Invalid URL ({request.method} {request.path})")
 
@@ -316,10 +343,13 @@ async def admin_script(request: web.Request) -> web.Response:
         return openai_error(400, 'admin script: body must be {"responses": [...], "mode": "replace"|"append"}')
     except ScriptError as exc:
         return openai_error(400, str(exc))
-    if payload.get("mode", "replace") == "append":
+    mode, loop = payload.get("mode", "replace"), payload.get("loop")
+    if mode not in ("replace", "append") or not isinstance(loop, bool | None):
+        return openai_error(400, 'admin script: "mode" is "replace" or "append"; "loop" is true or false')
+    if mode == "append":
         state.script.append(steps)
     else:
-        state.script.replace(steps, payload.get("loop"))
+        state.script.replace(steps, loop)
         state.templates.clear()  # the old steps' templates are dead weight now
         for cache in state.api_templates.values():
             cache.clear()
@@ -335,6 +365,7 @@ async def admin_requests(request: web.Request) -> web.Response:
 async def admin_reset(request: web.Request) -> web.Response:
     state = request.app[STATE]
     state.journal.clear()
+    state.journal.total = 0  # entries are numbered from 0 again after a reset
     state.script.rewind()
     if state.cassette is not None:
         state.cassette.rewind()

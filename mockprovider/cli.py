@@ -25,7 +25,7 @@ def cli() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=0, show_default=True, type=int, help="0 picks a free port.")
+@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
 @click.option("--script", "script_path", type=click.Path(dir_okay=False, path_type=Path), help="JSON/YAML script.")
 @click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(min=0), help="0 = instant.")
 @click.option("--chunk-size", default=20, show_default=True, type=click.IntRange(min=1))

@@ -17,7 +17,7 @@ def test_replay_verify_show_lint_diff_on_the_library() -> None:
     text = str(LIBRARY / "turns" / "text.yaml")
     reasoning = str(LIBRARY / "turns" / "reasoning.yaml")
     assert runner.invoke(cli, ["replay", text]).exit_code == 0
-    assert runner.invoke(cli, ["verify", text, reasoning]).output.strip() == "2 cassette(s) ok"
+    assert runner.invoke(cli, ["verify", text, reasoning]).output.strip() == "2 passed, 0 failed"
     shown = runner.invoke(cli, ["show", text]).output
     assert "1 interaction(s)" in shown
     assert "response.completed" in shown

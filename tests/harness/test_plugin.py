@@ -38,7 +38,8 @@ async def test_fixtures(app_server, mock_provider):
 
 
 @pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
+def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    monkeypatch.delenv("CI", raising=False)  # these runs record; under CI=true the plugin never would
     pytester.makefile(".yaml", demo_scenario=SCENARIO)
     pytester.makepyfile(test_demo=TEST)
     pytester.makeini("[pytest]\nasyncio_mode = auto\n")

@@ -104,7 +104,7 @@ async def test_journal_entries_are_built_when_read(http: aiohttp.ClientSession, 
     assert {e.headers["authorization"] for e in entries} == {"Bearer <redacted>"}
     assert "sk-planted-777" not in json.dumps([e.to_json() for e in entries])
     assert all(e.elapsed_ms == round(e.elapsed_ms, 3) for e in entries)
-    assert entries[0].elapsed_ms <= entries[1].elapsed_ms <= entries[2].elapsed_ms
+    assert all(0 <= e.elapsed_ms < 10_000 for e in entries)  # each request's own time, not the server's age
 
 
 async def test_requests_the_fast_path_leaves_to_the_router(http: aiohttp.ClientSession) -> None:
