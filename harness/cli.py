@@ -22,7 +22,7 @@ from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
 from .session import record as record_session
 from .session import replay as replay_session
-from .vault import commit_files
+from .vault import commit_files, recover
 
 CASSETTES = click.argument(
     "cassettes", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
