@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.config import Config, ConfigError
+from server.readstate import turn_ended
 from server.state import ServerState
 from server.store import TurnRecord
 from server.threads import ActiveTurn, ThreadRuntime, new_id, preview_of
@@ -173,6 +174,8 @@ def _finish(
     record.items = list(state.completed)
     _persist_end(thread, record)
     thread.active = None
+    if status == "completed":  # an interrupted turn leaves the read state alone, as in codex
+        turn_ended(thread, record.id)
     thread.set_status({"type": "idle"})
     view = "summary" if status == "completed" else "notLoaded"
     wire = record.wire(view)
@@ -195,6 +198,7 @@ def _fail(thread: ThreadRuntime, record: TurnRecord, state: TurnState, error: di
     thread.active = None
     thread.set_status({"type": "systemError"})
     thread.notify("error", {"error": error, "willRetry": False, "threadId": thread.id, "turnId": record.id})
+    turn_ended(thread, record.id)
     thread.notify("turn/completed", {"threadId": thread.id, "turn": record.wire("notLoaded")})
 
 

@@ -9,15 +9,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from server.errors import RpcError
+from server.errors import InvalidParams
 from server.protocol.params import CwdsParams, SkillsConfigWriteParams, SkillsExtraRootsParams
 from server.state import Ctx
 
 from .extras import extras
-
-
-class InvalidParams(RpcError):
-    code = -32602
 
 
 def _front_matter(text: str) -> dict[str, str]:

@@ -20,7 +20,7 @@ from tests.support.appserver import AppServerProcess
 
 # Sent only by the real server: account, remote-control and config plumbing we do not implement.
 CODEX_ONLY = frozenset({
-    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated", "thread/readState/changed",
+    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated",
     "thread/settings/updated", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
     "skills/changed", "app/list/updated",
 })  # fmt: skip

@@ -65,39 +65,11 @@ TIMEOUT = 20.0
 # the session's planted secret must never land.
 API_KEY = dict.fromkeys(("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV), "sk-parity-probe")
 
-PARITY = 76  # the figure: methods of the 104 that answer alike
+PARITY = 103  # the figure: methods of the 104 that answer alike
 # Methods whose answers differ, each with its reason. Everything else must agree.
-TODO = "not yet answered as codex answers it (issue 13)"
 EXCEPTIONS: dict[str, str] = {
-    "command/exec/resize": TODO,
-    "command/exec/write": TODO,
     "feedback/upload": "codex posts it to its Sentry project; with no network both answer -32603 "
     "`failed to upload feedback: …`, with different causes",
-    "fuzzyFileSearch": TODO,
-    "thread/approveGuardianDeniedAction": TODO,
-    "thread/attachment/add": TODO,
-    "thread/attachment/list": TODO,
-    "thread/attachment/remove": TODO,
-    "thread/attachmentOwner/list": TODO,
-    "thread/compact/start": TODO,
-    "thread/delete": TODO,
-    "thread/goal/clear": TODO,
-    "thread/goal/get": TODO,
-    "thread/goal/set": TODO,
-    "thread/inject_items": TODO,
-    "thread/items/list": TODO,
-    "thread/list": TODO,
-    "thread/metadata/update": TODO,
-    "thread/read": TODO,
-    "thread/resume": TODO,
-    "thread/revert": TODO,
-    "thread/section/move": TODO,
-    "thread/shellCommand": TODO,
-    "thread/turns/list": TODO,
-    "threadSection/create": TODO,
-    "threadSection/delete": TODO,
-    "threadSection/list": TODO,
-    "threadSection/update": TODO,
 }
 
 
