@@ -171,7 +171,7 @@ async def attachment_remove(ctx: Ctx, params: p.AttachmentKeyParams) -> dict[str
     kept = [a for a in table if (a["attachmentType"], a["identityKey"]) != key]
     for gone in (a for a in table if a not in kept):
         update = {"threadId": thread.id, "attachmentType": key[0], "identityKey": key[1],
-                  "attachmentId": gone["id"], "operation": "removed"}  # fmt: skip
+                  "attachmentId": gone["id"], "operation": "deleted"}  # fmt: skip
         ctx.after(functools.partial(thread.notify, "thread/attachment/updated", update))
     extras(ctx.state).attachments[thread.id] = kept
     return {}

@@ -28,6 +28,9 @@ _RESPONSE_NAMES = {
 }
 # Our extensions are not in the upstream schema; their shapes are checked by their own tests.
 EXTENSIONS = frozenset({"exec/run", "thread/rollback"})
+# codex 0.163 answers these with v1 types the pinned v2 bundle does not define (checked by their own tests).
+UNTYPED = frozenset({"fuzzyFileSearch", "fuzzyFileSearch/sessionStart", "fuzzyFileSearch/sessionUpdate",
+                     "fuzzyFileSearch/sessionStop"})  # fmt: skip
 
 
 @functools.cache
@@ -97,7 +100,7 @@ def _params_named(method: str) -> str | None:
 
 
 def _check_result(method: str, result: Any) -> list[str]:
-    if method in EXTENSIONS or not method:
+    if method in EXTENSIONS or method in UNTYPED or not method:
         return []
     if method == "initialize":
         validator = jsonschema.Draft7Validator(_load("InitializeResponse.json"))
