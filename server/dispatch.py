@@ -128,14 +128,15 @@ class Dispatcher:
 
     def _params(self, spec: MethodSpec, message: dict[str, Any]) -> WireModel | None:
         raw = message.get("params")
-        if spec.params is None:  # a unit: absent, null or {} (serde reads an empty map as unit)
+        model = spec.model()
+        if model is None:  # a unit: absent, null or {} (serde reads an empty map as unit)
             if raw is None or raw == {}:
                 return None
             raise InvalidRequest(f"Invalid request: invalid type: {describe(raw)}, expected unit")
         if raw is None:
             raise InvalidRequest("Invalid request: missing field `params`")
         try:
-            return spec.params.model_validate(raw)
+            return model.model_validate(raw)
         except ValidationError as exc:
             raise InvalidRequest(f"Invalid request: {serde_message(exc)}") from None
 

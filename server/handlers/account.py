@@ -9,7 +9,7 @@ from typing import Any
 
 from server.errors import InternalError, InvalidRequest
 from server.fsutil import atomic_write
-from server.protocol.params import (
+from server.protocol.params_more import (
     AccountReadParams,
     CreditsNudgeParams,
     FeedbackParams,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from server.errors import InternalError, InvalidRequest
-from server.protocol.params import (
+from server.protocol.params_more import (
     FsCopyParams,
     FsCreateDirectoryParams,
     FsPathParams,

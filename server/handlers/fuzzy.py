@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from server.errors import InvalidRequest
-from server.protocol.params import FuzzySearchParams, FuzzySessionParams
+from server.protocol.params_more import FuzzySearchParams, FuzzySessionParams
 from server.state import Ctx
 
 from .extras import extras

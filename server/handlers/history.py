@@ -14,6 +14,7 @@ from typing import Any
 from server import readstate
 from server.errors import InvalidParams, InvalidRequest, RpcError
 from server.protocol import params as p
+from server.protocol import params_more as pm
 from server.state import Ctx
 from server.threads import ThreadRuntime
 
@@ -85,7 +86,7 @@ async def goal_get(ctx: Ctx, params: p.ThreadIdParams) -> dict[str, Any]:
     return {"goal": extras(ctx.state).goals.get(params.thread_id)}
 
 
-async def goal_set(ctx: Ctx, params: p.ThreadGoalSetParams) -> dict[str, Any]:
+async def goal_set(ctx: Ctx, params: pm.ThreadGoalSetParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     goals, now = extras(ctx.state).goals, int(time.time())
     goal = goals.get(thread.id)
@@ -122,7 +123,7 @@ def thread_wire(ctx: Ctx, thread: ThreadRuntime, include_turns: bool = False) ->
     return wire
 
 
-async def metadata_update(ctx: Ctx, params: p.ThreadMetadataParams) -> dict[str, Any]:
+async def metadata_update(ctx: Ctx, params: pm.ThreadMetadataParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     if params.git_info is None:
         raise InvalidRequest("thread metadata update must include at least one field")
@@ -136,7 +137,7 @@ async def metadata_update(ctx: Ctx, params: p.ThreadMetadataParams) -> dict[str,
 # --- attachments ---
 
 
-async def attachment_add(ctx: Ctx, params: p.AttachmentAddParams) -> dict[str, Any]:
+async def attachment_add(ctx: Ctx, params: pm.AttachmentAddParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     table = extras(ctx.state).attachments.setdefault(thread.id, [])
     for existing in table:
@@ -152,19 +153,19 @@ async def attachment_add(ctx: Ctx, params: p.AttachmentAddParams) -> dict[str, A
     return {"outcome": "created", "attachment": attachment}
 
 
-async def attachment_list(ctx: Ctx, params: p.ThreadCursorParams) -> dict[str, Any]:
+async def attachment_list(ctx: Ctx, params: pm.AttachmentListParams) -> dict[str, Any]:
     _loaded(ctx, params.thread_id)
     return {"data": list(extras(ctx.state).attachments.get(params.thread_id, [])), "nextCursor": None}
 
 
-async def attachment_owners(ctx: Ctx, params: p.AttachmentOwnerParams) -> dict[str, Any]:
+async def attachment_owners(ctx: Ctx, params: pm.AttachmentOwnerParams) -> dict[str, Any]:
     key = (params.attachment_type, params.identity_key)
     owners = [thread_id for thread_id, table in extras(ctx.state).attachments.items()
               if any((a["attachmentType"], a["identityKey"]) == key for a in table)]  # fmt: skip
     return {"data": [{"threadId": t, "archived": False} for t in owners], "nextCursor": None}
 
 
-async def attachment_remove(ctx: Ctx, params: p.AttachmentKeyParams) -> dict[str, Any]:
+async def attachment_remove(ctx: Ctx, params: pm.AttachmentKeyParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     table = extras(ctx.state).attachments.get(thread.id, [])
     key = (params.attachment_type, params.identity_key)
@@ -191,7 +192,7 @@ async def section_list(ctx: Ctx, params: Any) -> dict[str, Any]:
     return {"data": list(_sections(ctx)), "nextCursor": None}
 
 
-async def section_create(ctx: Ctx, params: p.SectionCreateParams) -> dict[str, Any]:
+async def section_create(ctx: Ctx, params: pm.SectionCreateParams) -> dict[str, Any]:
     section = {"id": str(uuid.uuid4()), "name": params.name, "appearance": params.appearance}
     _sections(ctx).append(section)
     return {"section": section}
@@ -204,19 +205,19 @@ def _section(ctx: Ctx, section_id: str) -> dict[str, Any]:
     raise InvalidParams(f"thread section not found: {section_id}")
 
 
-async def section_update(ctx: Ctx, params: p.SectionUpdateParams) -> dict[str, Any]:
+async def section_update(ctx: Ctx, params: pm.SectionUpdateParams) -> dict[str, Any]:
     section = _section(ctx, params.section_id)
     section.update(name=params.name, appearance=params.appearance)
     return {"section": section}
 
 
-async def section_delete(ctx: Ctx, params: p.SectionIdParams) -> dict[str, Any]:
+async def section_delete(ctx: Ctx, params: pm.SectionIdParams) -> dict[str, Any]:
     section = _section(ctx, params.section_id)
     _sections(ctx).remove(section)
     return {}
 
 
-async def section_move(ctx: Ctx, params: p.SectionMoveParams) -> dict[str, Any]:
+async def section_move(ctx: Ctx, params: pm.SectionMoveParams) -> dict[str, Any]:
     _loaded(ctx, params.thread_id)
     if params.section_id is not None and not any(s["id"] == params.section_id for s in _sections(ctx)):
         raise InvalidRequest(f"section {params.section_id} does not exist")
@@ -244,7 +245,7 @@ def _start(cursor: str | None) -> int:
             raise InvalidRequest(f"invalid cursor: {cursor}") from None
 
 
-def _page(entries: list[Any], params: p.ThreadCursorParams, kind: str) -> dict[str, Any]:
+def _page(entries: list[Any], params: pm.ThreadPageParams, kind: str) -> dict[str, Any]:
     start = _start(params.cursor)
     limit = params.limit or 50
     page = entries[start : start + limit]
@@ -256,7 +257,7 @@ def _page(entries: list[Any], params: p.ThreadCursorParams, kind: str) -> dict[s
     }
 
 
-async def turns_list(ctx: Ctx, params: p.ThreadCursorParams) -> dict[str, Any]:
+async def turns_list(ctx: Ctx, params: pm.TurnsListParams) -> dict[str, Any]:
     thread = _materialized(ctx, params.thread_id, "thread/turns/list")
     view = params.items_view or "summary"
     turns = [t.wire("full") | {"itemsView": view} for t in thread.turns]
@@ -267,7 +268,7 @@ async def turns_list(ctx: Ctx, params: p.ThreadCursorParams) -> dict[str, Any]:
     return _page(turns, params, "turns")
 
 
-async def items_list(ctx: Ctx, params: p.ThreadCursorParams) -> dict[str, Any]:
+async def items_list(ctx: Ctx, params: pm.ItemsListParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     if not thread.persisted:
         raise MethodNotFound("thread/items/list is not supported yet")
@@ -282,7 +283,7 @@ async def items_list(ctx: Ctx, params: p.ThreadCursorParams) -> dict[str, Any]:
 # --- injected items, revert, Guardian ---
 
 
-async def inject_items(ctx: Ctx, params: p.InjectItemsParams) -> dict[str, Any]:
+async def inject_items(ctx: Ctx, params: pm.InjectItemsParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     if not params.items:
         raise InvalidRequest("items must not be empty")
@@ -295,7 +296,7 @@ async def inject_items(ctx: Ctx, params: p.InjectItemsParams) -> dict[str, Any]:
     return {}
 
 
-async def revert(ctx: Ctx, params: p.RevertParams) -> dict[str, Any]:
+async def revert(ctx: Ctx, params: pm.RevertParams) -> dict[str, Any]:
     thread = _loaded(ctx, params.thread_id)
     index = next((i for i, t in enumerate(thread.turns) if t.id == params.before_turn_id), None)
     if index is None:
@@ -303,7 +304,7 @@ async def revert(ctx: Ctx, params: p.RevertParams) -> dict[str, Any]:
     raise InvalidRequest("thread/revert is not supported by this server yet")
 
 
-async def approve_guardian(ctx: Ctx, params: p.GuardianParams) -> dict[str, Any]:
+async def approve_guardian(ctx: Ctx, params: pm.GuardianParams) -> dict[str, Any]:
     _loaded(ctx, params.thread_id)
     if not isinstance(params.event, dict):
         kind = "null" if params.event is None else type(params.event).__name__

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.errors import InternalError, InvalidRequest
-from server.protocol.params import McpResourceReadParams, McpToolCallParams, NameParams
+from server.protocol.params_more import McpResourceReadParams, McpToolCallParams, NameParams
 from server.state import Ctx
 
 

@@ -10,10 +10,10 @@ import uuid
 from importlib import resources
 from typing import Any
 
-from server.protocol.params import (
-    CursorParams,
-    CwdsParams,
+from server.protocol.params import CursorParams
+from server.protocol.params_more import (
     EnablementParams,
+    HooksListParams,
     ImportHistoryParams,
     ImportParams,
     WindowsSandboxSetupParams,
@@ -70,7 +70,7 @@ async def config_requirements(ctx: Ctx, params: None) -> dict[str, Any]:
     return {"supportsIndependentSpeedModes": True, "requirements": None}
 
 
-async def hooks_list(ctx: Ctx, params: CwdsParams | None) -> dict[str, Any]:
+async def hooks_list(ctx: Ctx, params: HooksListParams | None) -> dict[str, Any]:
     cwds = (params.cwds if params else None) or [os.getcwd()]
     return {"data": [{"cwd": cwd, "hooks": [], "warnings": [], "errors": []} for cwd in cwds]}
 

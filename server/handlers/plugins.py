@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import InvalidRequest
-from server.protocol.params import (
+from server.protocol.params_more import (
     AppsReadParams,
     MarketplaceAddParams,
     MarketplaceRemoveParams,

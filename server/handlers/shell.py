@@ -12,7 +12,7 @@ from typing import Any
 
 from server.agent.commandparse import command_actions
 from server.errors import InvalidRequest
-from server.protocol.params import ShellCommandParams
+from server.protocol.params_more import ShellCommandParams
 from server.state import Ctx
 from server.store import TurnRecord
 from server.threads import ThreadRuntime, new_id

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from server.errors import InvalidParams
-from server.protocol.params import CwdsParams, SkillsConfigWriteParams, SkillsExtraRootsParams
+from server.protocol.params_more import CwdsParams, SkillsConfigWriteParams, SkillsExtraRootsParams
 from server.state import Ctx
 
 from .extras import extras

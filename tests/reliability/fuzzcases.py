@@ -37,7 +37,7 @@ class Case:
 
 
 def _fields(method: str) -> list[str]:
-    model = METHODS[method].params
+    model = METHODS[method].model()
     assert model is not None
     return [f.alias or name for name, f in model.model_fields.items()]
 
