@@ -201,15 +201,25 @@ def _under(changed: str, path: Path) -> bool:
 
 
 async def _pump(ctx: Ctx, watch_id: str, path: Path, entry: Watch) -> None:
+    loop = asyncio.get_running_loop()
+
+    def report(paths: list[str]) -> None:
+        ctx.conn.notify("fs/changed", {"watchId": watch_id, "changedPaths": paths})
+
+    def watching() -> None:
+        """In a worker thread: wait for batches until stopped (checked every step, so exit is prompt)."""
+        try:
+            while not entry.stop.is_set():
+                batch = entry.notify.watch(WATCH_DEBOUNCE_MS, 20, 250, entry.stop)
+                if isinstance(batch, set) and (paths := sorted({p for _, p in batch if _under(p, path)})):
+                    loop.call_soon_threadsafe(report, paths)
+        finally:
+            entry.notify.close()
+
     try:
-        while not entry.stop.is_set():
-            batch = await asyncio.to_thread(entry.notify.watch, WATCH_DEBOUNCE_MS, 20, 0, entry.stop)
-            if isinstance(batch, set):
-                paths = sorted({p for _, p in batch if _under(p, path)})
-                if paths:
-                    ctx.conn.notify("fs/changed", {"watchId": watch_id, "changedPaths": paths})
+        await asyncio.to_thread(watching)
     finally:
-        entry.notify.close()
+        entry.stop.set()  # also on cancellation (server shutdown): the thread returns within a step
 
 
 async def unwatch(ctx: Ctx, params: FsUnwatchParams) -> dict[str, Any]:

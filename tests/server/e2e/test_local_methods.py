@@ -61,6 +61,12 @@ async def test_fs_watch_reports_changes_until_unwatched(env: Env) -> None:
     assert await srv.call("fs/unwatch", {"watchId": "w9"}) == {}  # unknown ids are fine, as in codex
 
 
+async def test_a_client_leaving_with_a_watch_lets_the_server_exit(env: Env) -> None:
+    srv = await env.server()
+    await srv.call("fs/watch", {"path": str(env.ws), "watchId": "left-open"})
+    assert await srv.close(timeout=10) == 0  # no watcher thread keeps the process alive
+
+
 async def test_api_key_login_and_logout(env: Env) -> None:
     srv = await env.server()
     assert await srv.call("account/login/start", {"type": "apiKey", "apiKey": "sk-test-login"}) == {"type": "apiKey"}
