@@ -64,8 +64,14 @@ async def _execute(command: str, cwd: str, on_delta: Any) -> tuple[str, int]:
     )  # fmt: skip
     assert proc.stdout is not None
     chunks: list[str] = []
-    while chunk := await proc.stdout.read(8192):
-        text = chunk.decode(errors="replace")
-        chunks.append(text)
-        on_delta(text)
-    return "".join(chunks), await proc.wait()
+    try:
+        while chunk := await proc.stdout.read(8192):
+            text = chunk.decode(errors="replace")
+            chunks.append(text)
+            on_delta(text)
+        return "".join(chunks), await proc.wait()
+    except asyncio.CancelledError:  # the server is shutting down: leave no orphan behind
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        raise
