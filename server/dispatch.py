@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from .connection import Connection
 from .errors import InternalError, InvalidRequest, Overloaded, RpcError
-from .protocol.base import WireModel, serde_message
+from .protocol.base import WireModel, describe, serde_message
 from .protocol.methods import ALL_METHODS, CLIENT_NOTIFICATIONS, METHODS, MethodSpec
 from .state import Ctx, ServerState
 
@@ -127,13 +127,16 @@ class Dispatcher:
         return spec, params
 
     def _params(self, spec: MethodSpec, message: dict[str, Any]) -> WireModel | None:
-        if spec.params is None:
-            return None
         raw = message.get("params")
+        model = spec.model()
+        if model is None:  # a unit: absent, null or {} (serde reads an empty map as unit)
+            if raw is None or raw == {}:
+                return None
+            raise InvalidRequest(f"Invalid request: invalid type: {describe(raw)}, expected unit")
         if raw is None:
             raise InvalidRequest("Invalid request: missing field `params`")
         try:
-            return spec.params.model_validate(raw)
+            return model.model_validate(raw)
         except ValidationError as exc:
             raise InvalidRequest(f"Invalid request: {serde_message(exc)}") from None
 

@@ -3,6 +3,7 @@
 RpcError (code, message, data)
  +-- InvalidRequest   -32600  what the real server uses for nearly everything (bad params, unknown
  |                            method, semantic errors such as "thread not found")
+ +-- InvalidParams    -32602  a few checks codex makes after parsing (sizes, exactly-one-of fields)
  +-- InternalError    -32603  our own failures; never a traceback on the wire
  +-- Overloaded       -32001  ingress saturated; clients retry
 """
@@ -28,6 +29,10 @@ class RpcError(Exception):
 
 class InvalidRequest(RpcError):
     code = -32600
+
+
+class InvalidParams(RpcError):
+    code = -32602
 
 
 class InternalError(RpcError):

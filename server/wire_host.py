@@ -20,6 +20,7 @@ from server.agent.host import AgentHost, RequestFailed
 from server.agent.runner import TurnOptions, TurnOutcome
 
 from .connection import ClientRequestError
+from .readstate import turn_ended
 from .state import ServerState
 from .store import TurnRecord
 from .threads import ActiveTurn, ThreadRuntime, new_id
@@ -123,8 +124,11 @@ def _end(thread: ThreadRuntime, record: TurnRecord, outcome: TurnOutcome, starte
         thread.set_status({"type": "systemError"})
         params = {"error": outcome.error, "willRetry": False, "threadId": thread.id, "turnId": record.id}
         thread.notify("error", params)
+        turn_ended(thread, record.id)
         thread.notify("turn/completed", {"threadId": thread.id, "turn": record.wire("notLoaded")})
         return
+    if outcome.status == "completed":  # an interrupted turn leaves the read state alone, as in codex
+        turn_ended(thread, record.id)
     thread.set_status({"type": "idle"})
     wire = record.wire("summary" if outcome.status == "completed" else "notLoaded")
     if outcome.status == "completed":

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.errors import InvalidRequest
+from server.errors import InvalidParams, InvalidRequest
 from server.handlers.turn import _SANDBOX_TYPES
 from server.protocol import params as p
 from server.sandbox import SandboxMode, SandboxPolicy, wrap
@@ -118,6 +118,8 @@ def _running(ctx: Ctx, process_id: str) -> Running:
 
 
 async def write(ctx: Ctx, params: p.CommandExecWriteParams) -> dict[str, Any]:
+    if params.delta_base64 is None and not params.close_stdin:
+        raise InvalidParams("command/exec/write requires deltaBase64 or closeStdin")
     stdin = (await _running(ctx, params.process_id).spawned).stdin
     if stdin is None or stdin.is_closing():
         raise InvalidRequest(f'stdin of process id "{params.process_id}" is closed')
@@ -139,5 +141,8 @@ async def terminate(ctx: Ctx, params: p.ProcessIdParams) -> dict[str, Any]:
 
 
 async def resize(ctx: Ctx, params: p.CommandExecResizeParams) -> dict[str, Any]:
+    if params.size.get("rows", 0) <= 0 or params.size.get("cols", 0) <= 0:
+        raise InvalidParams("command/exec size rows and cols must be greater than 0")
     _running(ctx, params.process_id)
-    return {}
+    # Our processes run on pipes, never a PTY: codex answers a resize of such a process so.
+    raise InvalidRequest("failed to resize PTY: process is not attached to a PTY")

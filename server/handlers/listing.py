@@ -8,6 +8,7 @@ from typing import Any
 
 from server.errors import InvalidRequest
 from server.protocol.params import ThreadListParams
+from server.readstate import read_state
 from server.state import ServerState
 from server.store import read_rollout
 from server.threads import ThreadRuntime, unloaded_wire
@@ -62,8 +63,7 @@ def list_page(state: ServerState, params: ThreadListParams) -> dict[str, Any]:
     limit = min(params.limit or 25, 100)
     page = threads[start : start + limit]
     next_cursor = _cursor(start + limit) if start + limit < len(threads) else None
-    return {
-        "data": page,
-        "nextCursor": next_cursor,
-        "backwardsCursor": _cursor(max(0, start - limit)) if start else None,
-    }
+    # Reversing the sort from the page's first thread (included again): its index in the reversed order.
+    backwards = _cursor(len(threads) - 1 - start) if page else None
+    states = {t["id"]: s for t in page if (s := read_state(t["id"])) is not None}
+    return {"data": page, "nextCursor": next_cursor, "backwardsCursor": backwards, "readStates": states}

@@ -9,6 +9,7 @@ from typing import Any
 from server.config import Config
 from server.errors import InvalidRequest
 from server.protocol import params as p
+from server.readstate import read_state
 from server.sandbox import SandboxMode, SandboxPolicy
 from server.state import Ctx, ServerState
 from server.store import Rollout, read_rollout, utc_now
@@ -107,7 +108,9 @@ async def resume(ctx: Ctx, params: p.ThreadResumeParams) -> dict[str, Any]:
         thread.settings = make_settings(params, ctx.state.config(params.config), thread.settings)
         ctx.after(lambda: _resend_pending(ctx, thread))
     ctx.after(lambda: _usage_replay(ctx, thread))
-    return settings_response(thread, include_turns=not params.exclude_turns)
+    from .resume_extra import resume_fields  # issue 13's fields, kept out of this module
+
+    return settings_response(thread, include_turns=not params.exclude_turns) | resume_fields(thread)
 
 
 def _resend_pending(ctx: Ctx, thread: ThreadRuntime) -> None:
@@ -184,11 +187,14 @@ async def read(ctx: Ctx, params: p.ThreadReadParams) -> dict[str, Any]:
     if thread is not None:
         if thread.ephemeral and params.include_turns:
             raise InvalidRequest("ephemeral threads do not support includeTurns")
-        return {"thread": thread.wire(bool(params.include_turns))}
+        return {"thread": thread.wire(bool(params.include_turns)), "readState": read_state(params.thread_id)}
     path = ctx.state.store.find(params.thread_id) or ctx.state.store.find(params.thread_id, archived=True)
     if path is None:
         raise InvalidRequest(f"thread not loaded: {params.thread_id}")
-    return {"thread": unloaded_wire(read_rollout(path), bool(params.include_turns))}
+    return {
+        "thread": unloaded_wire(read_rollout(path), bool(params.include_turns)),
+        "readState": read_state(params.thread_id),
+    }
 
 
 async def list_threads(ctx: Ctx, params: p.ThreadListParams) -> dict[str, Any]:

@@ -21,7 +21,7 @@ _JSON_TYPES = {
 }  # fmt: skip
 
 
-def _describe(value: Any) -> str:
+def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"boolean `{str(value).lower()}`"
     if isinstance(value, int):
@@ -48,6 +48,6 @@ def serde_message(exc: ValidationError) -> str:
         )
         return f"unknown variant `{err.get('input')}`, expected one of {variants}"
     if kind in _JSON_TYPES:
-        return f"invalid type: {_describe(err.get('input'))}, expected {_JSON_TYPES[kind]}"
+        return f"invalid type: {describe(err.get('input'))}, expected {_JSON_TYPES[kind]}"
     where = ".".join(str(p) for p in loc)
     return f"{where}: {err['msg']}" if where else str(err["msg"])

@@ -9,31 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from server.handlers import tui
-
 from . import params as p
 from .base import WireModel
 
 
 @dataclass(frozen=True, slots=True)
 class MethodSpec:
-    params: type[WireModel] | None  # None: the method takes no params
+    params: type[WireModel] | str | None  # None: no params (a unit); a str names a class in params_more
     handler: str
     thread_scoped: bool = False  # requests for one thread run in arrival order
     experimental: bool = False
 
+    def model(self) -> type[WireModel] | None:
+        """The params model; issue 13's live in `params_more`, imported on first use (start-up stays fast)."""
+        if isinstance(self.params, str):
+            from . import params_more
 
-# What codex's TUI asks beyond the above (server/handlers/tui.py).
-TUI_METHODS = {
-    "account/read": MethodSpec(tui.AccountReadParams, "tui.account_read"),
-    "hooks/list": MethodSpec(tui.CwdsParams, "tui.hooks_list"),
-    "account/bedrock/checkGovCloudRequirements": MethodSpec(p.EmptyParams, "tui.govcloud"),
-    "collaborationMode/list": MethodSpec(p.EmptyParams, "tui.collaboration_modes"),
-    "configRequirements/read": MethodSpec(None, "tui.config_requirements"),  # codex: absent or null params
-    "skills/list": MethodSpec(tui.SkillsListParams, "tui.skills_list"),
-    "plugin/list": MethodSpec(tui.PluginListParams, "tui.plugin_list"),
-    "thread/turns/list": MethodSpec(tui.TurnsListParams, "tui.turns_list", True),
-}
+            model: type[WireModel] = getattr(params_more, self.params)
+            return model
+        return self.params
+
 
 METHODS = MappingProxyType(
     {
@@ -49,7 +44,7 @@ METHODS = MappingProxyType(
         "thread/loaded/list": MethodSpec(p.CursorParams, "thread.loaded_list"),
         "thread/unsubscribe": MethodSpec(p.ThreadIdParams, "thread.unsubscribe", True),
         "thread/rollback": MethodSpec(p.ThreadRollbackParams, "thread.rollback", True),
-        "thread/compact/start": MethodSpec(p.ThreadIdParams, "thread.compact", True),
+        "thread/compact/start": MethodSpec(p.ThreadIdParams, "compact.start", True),
         "turn/start": MethodSpec(p.TurnStartParams, "turn.start", True),
         "turn/steer": MethodSpec(p.TurnSteerParams, "turn.steer", True),
         "turn/interrupt": MethodSpec(p.TurnInterruptParams, "turn.interrupt", True),
@@ -63,7 +58,93 @@ METHODS = MappingProxyType(
         "command/exec/write": MethodSpec(p.CommandExecWriteParams, "command.write"),
         "command/exec/terminate": MethodSpec(p.ProcessIdParams, "command.terminate"),
         "command/exec/resize": MethodSpec(p.CommandExecResizeParams, "command.resize"),
-        **TUI_METHODS,
+        # --- issue 13: account, features, plugins, skills, MCP (no servers yet) ---
+        "account/read": MethodSpec("AccountReadParams", "account.read"),
+        "account/login/start": MethodSpec("LoginParams", "account.login_start"),
+        "account/login/cancel": MethodSpec("LoginCancelParams", "account.login_cancel"),
+        "account/logout": MethodSpec(None, "account.logout"),
+        "account/rateLimits/read": MethodSpec(None, "account.rate_limits"),
+        "account/rateLimitResetCredit/consume": MethodSpec("IdempotencyParams", "account.reset_credit"),
+        "account/usage/read": MethodSpec(None, "account.usage"),
+        "account/workspaceMessages/read": MethodSpec(None, "account.workspace_messages"),
+        "account/sendAddCreditsNudgeEmail": MethodSpec("CreditsNudgeParams", "account.credits_nudge"),
+        "account/gatewayOAuth/read": MethodSpec(None, "account.gateway_read"),
+        "account/gatewayOAuth/login": MethodSpec(None, "account.gateway_login"),
+        "account/gatewayOAuth/cancel": MethodSpec(None, "account.gateway_cancel"),
+        "account/bedrock/checkGovCloudRequirements": MethodSpec(p.EmptyParams, "account.bedrock_govcloud"),
+        "feedback/upload": MethodSpec("FeedbackParams", "account.feedback_upload"),
+        "experimentalFeature/list": MethodSpec(p.CursorParams, "misc.feature_list"),
+        "experimentalFeature/enablement/set": MethodSpec("EnablementParams", "misc.feature_enablement_set"),
+        "permissionProfile/list": MethodSpec(p.EmptyParams, "misc.permission_profiles"),
+        "modelProvider/capabilities/read": MethodSpec(p.EmptyParams, "misc.provider_capabilities"),
+        "configRequirements/read": MethodSpec(None, "misc.config_requirements"),
+        "hooks/list": MethodSpec("HooksListParams", "misc.hooks_list"),
+        "collaborationMode/list": MethodSpec(p.EmptyParams, "misc.collaboration_modes"),
+        "windowsSandbox/setupStart": MethodSpec("WindowsSandboxSetupParams", "misc.windows_setup"),
+        "windowsSandbox/readiness": MethodSpec(None, "misc.windows_readiness"),
+        "externalAgentConfig/detect": MethodSpec(p.EmptyParams, "misc.external_detect"),
+        "externalAgentConfig/import": MethodSpec("ImportParams", "misc.external_import"),
+        "externalAgentConfig/import/recordHistory": MethodSpec("ImportHistoryParams", "misc.external_record"),
+        "externalAgentConfig/import/readHistories": MethodSpec(None, "misc.external_histories"),
+        "marketplace/add": MethodSpec("MarketplaceAddParams", "plugins.marketplace_add"),
+        "marketplace/remove": MethodSpec("MarketplaceRemoveParams", "plugins.marketplace_remove"),
+        "marketplace/upgrade": MethodSpec(p.EmptyParams, "plugins.marketplace_upgrade"),
+        "plugin/list": MethodSpec(p.EmptyParams, "plugins.plugin_list"),
+        "plugin/installed": MethodSpec(p.EmptyParams, "plugins.plugin_installed"),
+        "plugin/reconcile": MethodSpec(p.EmptyParams, "plugins.plugin_reconcile"),
+        "plugin/read": MethodSpec("PluginReadParams", "plugins.plugin_read"),
+        "plugin/install": MethodSpec("PluginReadParams", "plugins.plugin_install"),
+        "plugin/uninstall": MethodSpec("PluginUninstallParams", "plugins.plugin_uninstall"),
+        "plugin/skill/read": MethodSpec("PluginSkillReadParams", "plugins.plugin_skill_read"),
+        "plugin/share/save": MethodSpec("PluginShareSaveParams", "plugins.share_save"),
+        "plugin/share/updateTargets": MethodSpec("PluginShareTargetsParams", "plugins.share_update_targets"),
+        "plugin/share/list": MethodSpec(p.EmptyParams, "plugins.share_list"),
+        "plugin/share/checkout": MethodSpec("RemotePluginParams", "plugins.share_checkout"),
+        "plugin/share/delete": MethodSpec("RemotePluginParams", "plugins.share_delete"),
+        "app/read": MethodSpec("AppsReadParams", "plugins.app_read"),
+        "app/list": MethodSpec(p.EmptyParams, "plugins.app_list"),
+        "app/installed": MethodSpec(p.EmptyParams, "plugins.app_installed"),
+        "skills/list": MethodSpec("CwdsParams", "skills.list_skills"),
+        "skills/extraRoots/set": MethodSpec("SkillsExtraRootsParams", "skills.set_extra_roots"),
+        "skills/config/write": MethodSpec("SkillsConfigWriteParams", "skills.config_write"),
+        "mcpServer/oauth/login": MethodSpec("NameParams", "mcp.oauth_login"),
+        "config/mcpServer/reload": MethodSpec(None, "mcp.reload"),
+        "mcpServerStatus/list": MethodSpec(p.EmptyParams, "mcp.status_list"),
+        "mcpServer/resource/read": MethodSpec("McpResourceReadParams", "mcp.resource_read"),
+        "mcpServer/tool/call": MethodSpec("McpToolCallParams", "mcp.tool_call"),
+        "fs/readFile": MethodSpec("FsPathParams", "fs.read_file"),
+        "fs/writeFile": MethodSpec("FsWriteFileParams", "fs.write_file"),
+        "fs/createDirectory": MethodSpec("FsCreateDirectoryParams", "fs.create_directory"),
+        "fs/getMetadata": MethodSpec("FsPathParams", "fs.get_metadata"),
+        "fs/readDirectory": MethodSpec("FsPathParams", "fs.read_directory"),
+        "fs/remove": MethodSpec("FsRemoveParams", "fs.remove"),
+        "fs/copy": MethodSpec("FsCopyParams", "fs.copy"),
+        "fs/watch": MethodSpec("FsWatchParams", "fs.watch"),
+        "fs/unwatch": MethodSpec("FsUnwatchParams", "fs.unwatch"),
+        "thread/delete": MethodSpec(p.ThreadIdParams, "history.delete", True),
+        "thread/goal/get": MethodSpec(p.ThreadIdParams, "history.goal_get", True),
+        "thread/goal/set": MethodSpec("ThreadGoalSetParams", "history.goal_set", True),
+        "thread/goal/clear": MethodSpec(p.ThreadIdParams, "history.goal_clear", True),
+        "thread/metadata/update": MethodSpec("ThreadMetadataParams", "history.metadata_update", True),
+        "thread/attachment/add": MethodSpec("AttachmentAddParams", "history.attachment_add", True),
+        "thread/attachment/list": MethodSpec("AttachmentListParams", "history.attachment_list", True),
+        "thread/attachmentOwner/list": MethodSpec("AttachmentOwnerParams", "history.attachment_owners"),
+        "thread/attachment/remove": MethodSpec("AttachmentKeyParams", "history.attachment_remove", True),
+        "thread/section/move": MethodSpec("SectionMoveParams", "history.section_move", True),
+        "threadSection/list": MethodSpec(p.CursorParams, "history.section_list"),
+        "threadSection/create": MethodSpec("SectionCreateParams", "history.section_create"),
+        "threadSection/update": MethodSpec("SectionUpdateParams", "history.section_update"),
+        "threadSection/delete": MethodSpec("SectionIdParams", "history.section_delete"),
+        "thread/turns/list": MethodSpec("TurnsListParams", "history.turns_list", True),
+        "thread/items/list": MethodSpec("ItemsListParams", "history.items_list", True),
+        "thread/inject_items": MethodSpec("InjectItemsParams", "history.inject_items", True),
+        "thread/revert": MethodSpec("RevertParams", "history.revert", True),
+        "thread/approveGuardianDeniedAction": MethodSpec("GuardianParams", "history.approve_guardian", True),
+        "thread/shellCommand": MethodSpec("ShellCommandParams", "shell.run", True),
+        "fuzzyFileSearch": MethodSpec("FuzzySearchParams", "fuzzy.fuzzy_file_search"),
+        "fuzzyFileSearch/sessionStart": MethodSpec("FuzzySessionParams", "fuzzy.session_start"),
+        "fuzzyFileSearch/sessionUpdate": MethodSpec("FuzzySessionParams", "fuzzy.session_update"),
+        "fuzzyFileSearch/sessionStop": MethodSpec("FuzzySessionParams", "fuzzy.session_stop"),
     }
 )
 

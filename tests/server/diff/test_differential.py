@@ -20,7 +20,7 @@ from tests.support.appserver import AppServerProcess
 
 # Sent only by the real server: account, remote-control and config plumbing we do not implement.
 CODEX_ONLY = frozenset({
-    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated", "thread/readState/changed",
+    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated",
     "thread/settings/updated", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
     "skills/changed", "app/list/updated",
 })  # fmt: skip
@@ -115,6 +115,22 @@ async def resume_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
     await srv.read_notification("turn/completed", timeout=60)
 
 
+async def watch_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    await srv.call("fs/watch", {"path": str(ws), "watchId": "w1"})
+    await srv.call("fs/writeFile", {"path": str(ws / "watched.txt"), "dataBase64": "aGk="})
+    await srv.read_notification("fs/changed", timeout=30)
+    await srv.call("fs/unwatch", {"watchId": "w1"})
+
+
+async def fuzzy_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    (ws / "src").mkdir()
+    (ws / "src" / "b.py").write_text("")
+    await srv.call("fuzzyFileSearch/sessionStart", {"sessionId": "s1", "roots": [str(ws)]})
+    await srv.call("fuzzyFileSearch/sessionUpdate", {"sessionId": "s1", "query": "bpy"})
+    await srv.read_notification("fuzzyFileSearch/sessionCompleted", timeout=30)
+    await srv.call("fuzzyFileSearch/sessionStop", {"sessionId": "s1"})
+
+
 def approval_flow(decision: str) -> Flow:
     async def flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
         await turn(srv, thread)
@@ -151,6 +167,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], Flow]] = {
     "approval-accept": ([SHELL, {"text": "All done."}], approval_flow("accept")),
     "approval-decline": ([SHELL, {"text": "Skipped."}], approval_flow("decline")),
     "approval-cancel": ([SHELL], approval_flow("cancel")),
+    "fs-watch": ([], watch_flow),
+    "fuzzy-session": ([], fuzzy_flow),
 }
 
 

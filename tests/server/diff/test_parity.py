@@ -65,97 +65,11 @@ TIMEOUT = 20.0
 # the session's planted secret must never land.
 API_KEY = dict.fromkeys(("OPENAI_API_KEY", "CODEX_API_KEY", PLANTED_ENV), "sk-parity-probe")
 
-PARITY = 17  # the figure: methods of the 104 that answer alike
+PARITY = 103  # the figure: methods of the 104 that answer alike
 # Methods whose answers differ, each with its reason. Everything else must agree.
-TODO = "not yet answered as codex answers it (issue 13)"
 EXCEPTIONS: dict[str, str] = {
-    "account/gatewayOAuth/cancel": TODO,
-    "account/gatewayOAuth/login": TODO,
-    "account/gatewayOAuth/read": TODO,
-    "account/login/cancel": TODO,
-    "account/login/start": TODO,
-    "account/logout": TODO,
-    "account/rateLimitResetCredit/consume": TODO,
-    "account/rateLimits/read": TODO,
-    "account/read": TODO,
-    "account/sendAddCreditsNudgeEmail": TODO,
-    "account/usage/read": TODO,
-    "account/workspaceMessages/read": TODO,
-    "app/installed": TODO,
-    "app/list": TODO,
-    "app/read": TODO,
-    "command/exec/resize": TODO,
-    "command/exec/write": TODO,
-    "config/mcpServer/reload": TODO,
-    "configRequirements/read": TODO,
-    "experimentalFeature/enablement/set": TODO,
-    "experimentalFeature/list": TODO,
-    "externalAgentConfig/detect": TODO,
-    "externalAgentConfig/import": TODO,
-    "externalAgentConfig/import/readHistories": TODO,
-    "externalAgentConfig/import/recordHistory": TODO,
-    "feedback/upload": TODO,
-    "fs/copy": TODO,
-    "fs/createDirectory": TODO,
-    "fs/getMetadata": TODO,
-    "fs/readDirectory": TODO,
-    "fs/readFile": TODO,
-    "fs/remove": TODO,
-    "fs/unwatch": TODO,
-    "fs/watch": TODO,
-    "fs/writeFile": TODO,
-    "fuzzyFileSearch": TODO,
-    "hooks/list": TODO,
-    "marketplace/add": TODO,
-    "marketplace/remove": TODO,
-    "marketplace/upgrade": TODO,
-    "mcpServer/oauth/login": TODO,
-    "mcpServer/resource/read": TODO,
-    "mcpServer/tool/call": TODO,
-    "mcpServerStatus/list": TODO,
-    "modelProvider/capabilities/read": TODO,
-    "permissionProfile/list": TODO,
-    "plugin/install": TODO,
-    "plugin/installed": TODO,
-    "plugin/list": TODO,
-    "plugin/read": TODO,
-    "plugin/reconcile": TODO,
-    "plugin/share/checkout": TODO,
-    "plugin/share/delete": TODO,
-    "plugin/share/list": TODO,
-    "plugin/share/save": TODO,
-    "plugin/share/updateTargets": TODO,
-    "plugin/skill/read": TODO,
-    "plugin/uninstall": TODO,
-    "skills/config/write": TODO,
-    "skills/extraRoots/set": TODO,
-    "skills/list": TODO,
-    "thread/approveGuardianDeniedAction": TODO,
-    "thread/attachment/add": TODO,
-    "thread/attachment/list": TODO,
-    "thread/attachment/remove": TODO,
-    "thread/attachmentOwner/list": TODO,
-    "thread/compact/start": TODO,
-    "thread/delete": TODO,
-    "thread/goal/clear": TODO,
-    "thread/goal/get": TODO,
-    "thread/goal/set": TODO,
-    "thread/inject_items": TODO,
-    "thread/items/list": TODO,
-    "thread/list": TODO,
-    "thread/metadata/update": TODO,
-    "thread/read": TODO,
-    "thread/resume": TODO,
-    "thread/revert": TODO,
-    "thread/section/move": TODO,
-    "thread/shellCommand": TODO,
-    "thread/turns/list": TODO,
-    "threadSection/create": TODO,
-    "threadSection/delete": TODO,
-    "threadSection/list": TODO,
-    "threadSection/update": TODO,
-    "windowsSandbox/readiness": TODO,
-    "windowsSandbox/setupStart": TODO,
+    "feedback/upload": "codex posts it to its Sentry project; with no network both answer -32603 "
+    "`failed to upload feedback: …`, with different causes",
 }
 
 
@@ -244,10 +158,15 @@ async def probe(argv: list[str] | None, root: Path) -> dict[str, str]:
                 await srv.read_notification("turn/completed", timeout=TIMEOUT)
             for method in PROBED:
                 answers[method] = await ask(srv, method, fill(params_for(method), slots))
+            unknown = await srv.read_response(await srv.request("foo/bar", {}), TIMEOUT)
+            answers[UNKNOWN] = str(unknown["error"]["message"])  # compared in full, not reduced
         finally:
             srv.kill()
             await srv.close()
     return answers
+
+
+UNKNOWN = "<unknown method>"
 
 
 def dump(pid: int, entry: dict[str, Any]) -> None:
@@ -282,6 +201,8 @@ def test_minimal_params_are_valid_for_the_schema() -> None:
 async def test_every_method_answers_as_codex_does(tmp_path: Path) -> None:
     real = await probe([str(find_codex()), "app-server"], tmp_path / "codex")
     ours = await probe(None, tmp_path / "ours")
+    # The unknown-variant error names codex's full method list, in its order; ours adds its two extensions.
+    assert ours.pop(UNKNOWN) == real.pop(UNKNOWN) + ", `thread/rollback`, `exec/run`"
     alike = sorted(m for m in PROBED if real[m] == ours[m])
     differ = sorted(m for m in PROBED if real[m] != ours[m])
     for m in PROBED if os.environ.get("REELKIT_PARITY_DUMP") else []:

@@ -22,7 +22,7 @@ async def test_text_turn_notification_order(env: Env) -> None:
         "thread/status/changed", "turn/started", "item/started", "item/completed",
         "item/started", "item/reasoning/summaryPartAdded", "item/reasoning/summaryTextDelta", "item/completed",
         "item/started", "item/agentMessage/delta", "item/completed", "thread/tokenUsage/updated",
-        "thread/status/changed", "turn/completed",
+        "thread/readState/changed", "thread/status/changed", "turn/completed",
     ]  # fmt: skip
     completed = messages[-1]["params"]["turn"]
     assert (completed["id"], completed["status"], completed["itemsView"], completed["error"]) == (
@@ -32,7 +32,7 @@ async def test_text_turn_notification_order(env: Env) -> None:
         None,
     )
     assert [i["text"] for i in completed["items"]] == ["Hello there"]
-    usage = messages[-3]["params"]["tokenUsage"]
+    usage = messages[-4]["params"]["tokenUsage"]
     assert usage["total"] == usage["last"]
     assert usage["total"]["totalTokens"] > 0
 
@@ -160,13 +160,13 @@ async def test_failed_turn_reports_codex_error_info(env: Env) -> None:
     thread = await start_thread(srv, env.ws)
     await start_turn(srv, thread)
     messages = await srv.collect_until("turn/completed")
-    tail = methods(messages)[-3:]
+    tail = methods(messages)[-4:]
     turn = messages[-1]["params"]["turn"]
-    assert tail == ["thread/status/changed", "error", "turn/completed"]
-    assert messages[-3]["params"]["status"] == {"type": "systemError"}
+    assert tail == ["thread/status/changed", "error", "thread/readState/changed", "turn/completed"]
+    assert messages[-4]["params"]["status"] == {"type": "systemError"}
     assert turn["status"] == "failed"
     assert turn["error"]["codexErrorInfo"] == "contextWindowExceeded"
-    assert messages[-2]["params"]["willRetry"] is False
+    assert messages[-3]["params"]["willRetry"] is False
 
 
 async def test_retries_are_announced_then_succeed(env: Env) -> None:
