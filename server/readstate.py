@@ -24,16 +24,21 @@ def _set(thread: ThreadRuntime, first_unread: dict[str, Any] | None) -> None:
 
 
 def turn_ended(thread: ThreadRuntime, turn_id: str) -> None:
-    """A finished turn is unread unless an earlier one already is (the first unread stays put)."""
+    """Every finished turn changes the revision; the first unread turn stays where it was (seen on codex 0.163:
+    three turns in a row each send `thread/readState/changed`, all naming the first)."""
     current = _STATES.get(thread.id)
-    if current is None or current["firstUnread"] is None:
-        _set(thread, {"type": "turn", "turnId": turn_id})
+    first = current["firstUnread"] if current else None
+    _set(thread, first or {"type": "turn", "turnId": turn_id})
 
 
-def opened(thread_id: str) -> None:
-    """A client resumed the thread: it has seen it, so nothing is unread (codex says nothing about it)."""
-    if thread_id in _STATES:
-        _STATES[thread_id] = {"firstUnread": None, "revision": str(uuid.uuid4())}
+def opened(thread: ThreadRuntime) -> None:
+    """A resumed thread the server has no read state for (e.g. after a restart) takes it from its history:
+    codex keeps it in its state database, so its first unread turn survives a restart (said nothing about)."""
+    if thread.id in _STATES:
+        return
+    ended = [t for t in thread.turns if t.status in ("completed", "failed")]
+    if ended:
+        _STATES[thread.id] = {"firstUnread": {"type": "turn", "turnId": ended[0].id}, "revision": str(uuid.uuid4())}
 
 
 def cleared(thread: ThreadRuntime) -> None:

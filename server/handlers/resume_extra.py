@@ -11,8 +11,8 @@ from .cursors import rollout_cursor
 
 
 def resume_fields(thread: ThreadRuntime) -> dict[str, Any]:
-    """The extra fields; resuming also marks the thread read (see server.readstate)."""
-    readstate.opened(thread.id)
+    """The extra fields; a thread resumed after a restart gets its read state back (see server.readstate)."""
+    readstate.opened(thread)
     s = thread.settings
     items = sum(len(t.items) for t in thread.turns)
     return {

@@ -84,7 +84,7 @@ def test_bad_input_gets_one_error_line(tmp_path: Path) -> None:
     done = harness("view", broken, "--out", tmp_path / "x.html")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"Error: {broken}: not a vcrpy v1 cassette (needs `version: 1` and an `interactions` list)"
+        f"Error: {broken}: not a vcrpy v1 cassette (it needs `version: 1` and an `interactions` list)"
     ]
     assert not (tmp_path / "x.html").exists()
     usage = harness("view", "--out", tmp_path / "x.html")
