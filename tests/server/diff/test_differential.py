@@ -177,6 +177,10 @@ async def test_same_notifications_as_the_real_server(case: str, tmp_path: Path) 
     steps, flow = CASES[case]
     real = await run_flow([str(find_codex()), "app-server"], steps, flow, tmp_path / "codex")
     ours = await run_flow(None, steps, flow, tmp_path / "ours")
+    if case == "fuzzy-session":
+        # codex's file walk races the query: on a loaded machine it may report the session more than once
+        # (an extra sessionUpdated/sessionCompleted); which notifications come, in which order, is compared.
+        real, ours = list(dict.fromkeys(real)), list(dict.fromkeys(ours))
     assert ours == real
 
 
