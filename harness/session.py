@@ -13,7 +13,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -138,9 +138,16 @@ class ReplayResult:
     transcript: Transcript
     golden: Transcript | None
     unplayed: list[str]
+    # `ok`, the CLI and `__repr__` all ask for the diff: it is rendered once per (golden, transcript) pair.
+    _diff: tuple[Transcript | None, Transcript, list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def diff(self) -> list[str]:
+        if self._diff is None or self._diff[0] is not self.golden or self._diff[1] is not self.transcript:
+            self._diff = (self.golden, self.transcript, self._compute_diff())
+        return self._diff[2]
+
+    def _compute_diff(self) -> list[str]:
         if self.golden is None:
             return [f"no golden transcript at {golden_path(self.cassette)}"]
         return diff(self.golden, self.transcript, (str(golden_path(self.cassette)), "replay"))

@@ -3,8 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from harness.transcript import Normaliser, Transcript, diff, normalise
+from harness.transcript import _UUID, Normaliser, Transcript, diff, normalise
 
 DATA = Path(__file__).parent / "data"
 T1, T2 = "019a0b5d-a845-7661-b33a-7efe9d2cb39a", "019a0b5d-ffff-7661-b33a-7efe9d2cb39a"
@@ -83,3 +85,12 @@ def test_turn_diff_paths_read_the_same_wherever_the_repository_root_is(anchor: s
     message = {"method": "turn/diff/updated", "params": {"diff": diff}}
     out = Normaliser({"/tmp/x/ws": "<CWD>"}).value(message, None)
     assert out["params"]["diff"] == "diff --git a/a.txt b/a.txt\n--- a/a.txt\n+++ b/a.txt\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["0", "9", "a", "f", "g", "-", " ", "/", T1, T1[:20], T1[9:], T2]), max_size=40))
+def test_id_labels_are_those_of_the_plain_pattern(pieces: list[str]) -> None:
+    """The fast tail scan labels exactly what `[0-9a-f]{8}-...-[0-9a-f]{12}` matches, in the same order."""
+    text = "".join(pieces)
+    fast, plain = Normaliser(), Normaliser()
+    assert fast.value(text, "threadId") == _UUID.sub(lambda m: plain._label(m.group(), "thread"), text)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,27 @@ def test_with_the_network_on_loopback_tcp_works(tmp_path: Path) -> None:
         result = run(policy, tmp_path, f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}))\"")
         assert result.returncode == 0, result.stderr
         server.accept()[0].close()
+
+
+def test_landlock_denies_a_write_that_bwrap_alone_allows(tmp_path: Path) -> None:
+    """bwrap's /dev is a private writable tmpfs; only the Landlock layer keeps writes to it out."""
+    script = "echo x > /dev/shm/f; echo x > /dev/f; echo ok > in-root; echo > /dev/null && echo fine"
+    alone = run(WS, tmp_path, script, env={**os.environ, "REELKIT_LANDLOCK": "off"})
+    assert (alone.returncode, alone.stdout, alone.stderr) == (0, "fine\n", "")
+    (tmp_path / "in-root").unlink()
+    layered = run(WS, tmp_path, script)
+    assert layered.stderr.count("Permission denied") == 2, layered.stderr
+    assert (layered.stdout, (tmp_path / "in-root").read_text()) == ("fine\n", "ok\n")
+
+
+def test_the_landlock_helper_alone_confines_writes_to_its_roots(tmp_path: Path) -> None:
+    helper = Path(sys.executable).with_name("reelkit-landlock")
+    inside, outside = tmp_path / "in", tmp_path / "out"
+    inside.mkdir()
+    outside.mkdir()
+    script = f"echo a > {inside}/a; echo b > {outside}/b; mkdir {outside}/d; cat {inside}/a"
+    done = subprocess.run([str(helper), str(inside), "--", "/bin/sh", "-c", script], capture_output=True, text=True)
+    assert (done.stdout, done.stderr.count("Permission denied")) == ("a\n", 2), done.stderr
+    assert list(outside.iterdir()) == []
+    usage = subprocess.run([str(helper), str(inside)], capture_output=True, text=True)
+    assert (usage.returncode, usage.stderr) == (2, "usage: reelkit-landlock [WRITABLE_ROOT...] -- ARGV...\n")
