@@ -1,7 +1,7 @@
 """examples/user-project's replay run under reelkit's plugin vs the same tests under pytest-recording.
 
 Both read the same cassettes (the kit's cassettes are vcrpy files, and pytest-recording's default path is
-ours: `<test dir>/cassettes/<module>/<test>.yaml`), recorded once by reelkit against loopback upstreams.
+ours: `<test dir>/cassettes/<module>/<test>.yaml`), recorded once by reelkit against the mock provider.
 The pytest-recording run disables reelkit (`-p no:reelkit`), marks every test `vcr` instead and reads a copy
 of the cassettes as vcrpy alone writes them (no `metadata`, no `chunks`: pytest-recording 0.15 cannot unpack
 vcrpy 9.4's metadata without reelkit's shim). Wall time of the whole `pytest` process, runs alternating, median.
@@ -22,7 +22,6 @@ from pathlib import Path
 import yaml
 
 from mockprovider import ThreadedMockProvider
-from tests.harness.upstreams import ThreadedChatUpstream
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "examples" / "user-project"
@@ -46,7 +45,7 @@ def _pytest(project: Path, env: dict[str, str], *args: str) -> tuple[float, str]
 
 def _record(project: Path, env: dict[str, str]) -> dict[str, str]:
     with ThreadedMockProvider([{"text": "Hello from the model."}], speed=1, loop_script=True) as mock, \
-            ThreadedChatUpstream() as chat:  # fmt: skip
+            ThreadedMockProvider([{"text": "Hello from chat."}], speed=1, loop_script=True) as chat:  # fmt: skip
         env = {**env, "OPENAI_BASE_URL": mock.url, "CHAT_BASE_URL": chat.url}
         seconds, summary = _pytest(project, env, "--record-mode=once")
         print(f"recorded in {seconds:.2f} s: {summary}")
