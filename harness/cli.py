@@ -17,6 +17,7 @@ import yaml
 from mockprovider.cassette import Cassette, CassetteError
 
 from . import inspect, integrity, jsondiff
+from .progress import Progress
 from .recorder import Recorder, RecordError
 from .redact import Redactor, SecretLeakError, save_cassette
 from .scenario import Scenario, ScenarioError
@@ -121,8 +122,10 @@ def record(
     new_episodes: bool,
 ) -> None:  # fmt: skip
     """Drive SCENARIO through an app-server and the recording proxy; write the cassette and its golden."""
+    progress = Progress(1)
     try:
         scenario = Scenario.load(scenario_path)
+        progress.begin(f"recording {scenario_path}")
         asyncio.run(
             record_session(
                 scenario,
@@ -131,6 +134,7 @@ def record(
                 server=server,
                 redactor=Redactor.from_env(secret_env),
                 new_episodes=new_episodes,
+                on_step=progress.step,
             )
         )
     except (ScenarioError, SecretLeakError, CassetteError, RecordError) as exc:
@@ -139,6 +143,8 @@ def record(
         raise click.ClickException(
             f"interrupted: nothing saved, {cassette_path} and its golden are unchanged"
         ) from None
+    finally:
+        progress.clear()
     click.echo(f"recorded {cassette_path} and {cassette_path.with_suffix('.jsonl').name}")
 
 
@@ -165,25 +171,29 @@ def replay(
     cassettes: tuple[Path, ...], server: str | None, update_goldens: bool, trust: bool, report: Path | None
 ) -> None:
     """Re-run each cassette's session against the server and diff the transcript with its golden."""
-    failed = 0
-    for number, path in enumerate(cassettes, 1):
+    failed, progress = 0, Progress(len(cassettes))
+    for path in cassettes:
         with _load_errors():
             recover(path)  # a save killed half way is finished (or dropped) before the file is read
             cassette = Cassette.load(path)
-        click.echo(f"[{number}/{len(cassettes)}] {path} ... ", nl=False, err=True)
+        progress.begin(str(path), announce=True)
         try:
-            result = asyncio.run(replay_session(path, server=server, trust=trust, cassette=cassette))
+            result = asyncio.run(
+                replay_session(path, server=server, trust=trust, cassette=cassette, on_step=progress.step)
+            )
         except (ValueError, ScenarioError, OSError) as exc:
             failed += 1
-            click.echo(f"ERROR\n  {exc}", err=True)
+            progress.end(f"ERROR\n  {exc}")
             continue
+        finally:
+            progress.clear()
         if update_goldens:
             result.transcript.save(path.with_suffix(".jsonl"))
         if result.ok or update_goldens:
-            click.echo(click.style("ok", fg="green"), err=True)
+            progress.end(click.style("ok", fg="green"))
             continue
         failed += 1
-        click.echo(click.style("MISMATCH", fg="red"), err=True)
+        progress.end(click.style("MISMATCH", fg="red"))
         for line in result.diff[:200]:
             click.echo(f"  {line}")
         if result.unplayed:
@@ -202,9 +212,9 @@ def replay(
 @click.option("--secret-env", multiple=True)
 def verify(cassettes: tuple[Path, ...], secret_env: tuple[str, ...]) -> None:
     """Check cassettes load, hold a scenario and a golden, keep chunks consistent, and leak no secret."""
-    redactor, problems, failed = Redactor.from_env(secret_env), 0, 0
+    redactor, problems, failed, progress = Redactor.from_env(secret_env), 0, 0, Progress(len(cassettes))
     for path in cassettes:
-        with _load_errors():
+        with progress.item(f"verifying {path}"), _load_errors():
             found = inspect.verify(path, redactor)
         for problem in found:
             click.echo(click.style(problem, fg="red"))
@@ -303,10 +313,10 @@ def seal(cassettes: tuple[Path, ...]) -> None:
 @CASSETTES
 def lint(cassettes: tuple[Path, ...]) -> None:
     """Check every streamed event against the openai SDK's event models and the ordering rules."""
-    count, failed = 0, 0
+    count, failed, progress = 0, 0, Progress(len(cassettes))
     for path in cassettes:
         errors = 0
-        with _load_errors():
+        with progress.item(f"linting {path}"), _load_errors():
             problems = inspect.lint(path)
         for problem in problems:
             warning = ": warning: " in problem

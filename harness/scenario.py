@@ -85,8 +85,10 @@ Starter = Callable[[], Awaitable[AppServerProcess]]
 class Driver:
     """Runs a scenario against servers from `start`, collecting one transcript across restarts."""
 
-    def __init__(self, scenario: Scenario, start: Starter, env: dict[str, str], timeout: float = 60.0):
+    def __init__(self, scenario: Scenario, start: Starter, env: dict[str, str], timeout: float = 60.0,
+                 on_step: Callable[[int, int], None] | None = None):  # fmt: skip
         self.scenario, self.start, self.env, self.timeout = scenario, start, dict(env), timeout
+        self.on_step = on_step  # told (steps done, steps in all) after each step: the CLI's progress line
         self.transcript: list[tuple[str, dict[str, Any]]] = []
 
     async def run(self) -> Transcript:
@@ -94,6 +96,8 @@ class Driver:
         try:
             for number, step in enumerate(self.scenario.steps):
                 srv = await self._step(srv, step, number)
+                if self.on_step is not None:
+                    self.on_step(number + 1, len(self.scenario.steps))
         finally:
             await srv.close()
         out = Transcript()

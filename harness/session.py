@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,19 +72,22 @@ async def workspace() -> AsyncIterator[Workspace]:
         yield Workspace(root / "home", root / "ws")
 
 
-async def drive(scenario: Scenario, place: Workspace, server: str | None) -> Transcript:
+async def drive(
+    scenario: Scenario, place: Workspace, server: str | None, on_step: Callable[[int, int], None] | None = None
+) -> Transcript:
     async def start() -> AppServerProcess:
         return await AppServerProcess.start(
             place.home, argv=server_argv(server), cwd=place.ws, env={"HOME": str(place.home)}
         )
 
     env = {"CWD": str(place.ws), "CODEX_HOME": str(place.home)}
-    raw = await Driver(scenario, start, env).run()
+    raw = await Driver(scenario, start, env, on_step=on_step).run()
     return normalise(raw, place.labels)
 
 
 async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = None, server: str | None = None,
-                 redactor: Redactor | None = None, new_episodes: bool = False) -> Transcript:  # fmt: skip
+                 redactor: Redactor | None = None, new_episodes: bool = False,
+                 on_step: Callable[[int, int], None] | None = None) -> Transcript:  # fmt: skip
     """Record `scenario` through the proxy; writes the cassette and its golden transcript. With
     `new_episodes`, requests the existing cassette holds are replayed from it and only the rest go upstream.
 
@@ -99,7 +102,7 @@ async def record(scenario: Scenario, cassette: Path, *, upstream: str | None = N
         await recorder.start()
         try:
             place.configure(recorder.url, scenario, env_key="OPENAI_API_KEY" if upstream else None)
-            transcript = await drive(scenario, place, server)
+            transcript = await drive(scenario, place, server, on_step)
         finally:
             await recorder.stop()
     result = recorder.cassette()
@@ -173,7 +176,13 @@ def scenario_of(cassette: Cassette) -> Scenario:
 
 
 async def replay(
-    path: Path, *, server: str | None = None, speed: float = 0, trust: bool = False, cassette: Cassette | None = None
+    path: Path,
+    *,
+    server: str | None = None,
+    speed: float = 0,
+    trust: bool = False,
+    cassette: Cassette | None = None,
+    on_step: Callable[[int, int], None] | None = None,
 ) -> ReplayResult:
     """Replay `path`; unless `trust`, a scenario asking for unsandboxed steps is refused (see `trust.py`)."""
     recover(path)
@@ -183,7 +192,7 @@ async def replay(
         refuse_untrusted(scenario, path)
     async with workspace() as place, MockProvider(cassette=cassette, speed=speed) as mock:
         place.configure(mock.url, scenario)
-        transcript = await drive(scenario, place, server)
+        transcript = await drive(scenario, place, server, on_step)
         unplayed = mock.unplayed()
     golden = Transcript.load(golden_path(path)) if golden_path(path).exists() else None
     return ReplayResult(path, transcript, golden, unplayed)

@@ -1,7 +1,8 @@
 """examples/user-project as a user runs it: installed into a fresh venv that reuses this venv's packages
-(reelkit, pytest-recording, pytest-asyncio, openai), its tests record once against real loopback upstreams
-(the mock provider for Responses, a small Chat Completions service), then replay with the upstreams gone
-and the network blocked (pytest-recording's --block-network), in pytest-asyncio strict and auto modes."""
+(reelkit, pytest-recording, pytest-asyncio, openai), its tests record once against the mock provider standing
+in for the real services (one for the Responses API, one for Chat Completions, as the example's two clients
+are configured), then replay with the upstreams gone and the network blocked (pytest-recording's
+--block-network), in pytest-asyncio strict and auto modes."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from mockprovider import ThreadedMockProvider
 from mockprovider.cassette import Cassette
-from tests.harness.upstreams import ThreadedChatUpstream
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "user-project"
 TESTS = 6
@@ -51,12 +51,13 @@ def test_the_example_project_records_once_then_replays_offline(tmp_path: Path) -
     recorded.mkdir()
     replayed.mkdir()
     with ThreadedMockProvider([{"text": "Hello from the model."}], speed=1, loop_script=True) as mock, \
-            ThreadedChatUpstream() as chat:  # fmt: skip
+            ThreadedMockProvider([{"text": "Hello from chat."}], speed=1, loop_script=True) as chat:  # fmt: skip
         env |= {"OPENAI_BASE_URL": mock.url, "CHAT_BASE_URL": chat.url, "CHUNK_DUMP": str(recorded)}
         run = _pytest(python, project, env, "--record-mode=once")
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"{TESTS} passed" in run.stdout
         assert len(mock.response_requests) == 5  # every Responses call really reached the upstream
+        assert [(r.path, r.status) for r in chat.requests] == [("/v1/chat/completions", 200)]
     cassettes = project / "tests" / "cassettes" / "test_user_project"
     assert len(list(cassettes.glob("*.yaml"))) == TESTS
 
@@ -66,6 +67,8 @@ def test_the_example_project_records_once_then_replays_offline(tmp_path: Path) -
         assert run.returncode == 0, run.stdout + run.stderr
         assert f"{TESTS} passed" in run.stdout
     assert _dumps(replayed) == _dumps(recorded)  # raw chunks: same count, same bytes
+    chat_chunks = Cassette.load(cassettes / "test_chat.yaml").interactions[0].chunks or []
+    assert len(chat_chunks) > 1  # the mock's chat stream was recorded chunk by chunk, as a real one is
     raw = Cassette.load(cassettes / "test_sse_raw.yaml").interactions[0].chunks or []
     assert [c.data.decode() for c in raw] == _dumps(replayed)["test_sse_raw"]
     assert len(raw) > 1

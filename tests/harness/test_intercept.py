@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +132,50 @@ def test_record_modes_mean_what_they_mean_in_vcrpy(tmp_path: Path) -> None:
         run("rewrite", "yo")
         assert inputs() == ["yo"]
         assert len(mock.response_requests) == 4  # hi, yo, hi, yo: every replayed one stayed in-process
+
+
+LATE_IMPORT = """
+import sys
+from pathlib import Path
+
+from harness.intercept import intercept
+from harness.tape import Tape
+from mockprovider import ThreadedMockProvider
+
+def call(base):
+    assert "requests" not in sys.modules  # the intercept did not import it
+    import requests  # the code under test imports requests only now, inside the intercepted block
+
+    body = {"model": "m", "input": "late", "stream": True}
+    with requests.post(f"{base}/responses", json=body, stream=True, timeout=10) as resp:
+        return list(resp.iter_content(None))
+
+path, mode, text, nowhere = Path(sys.argv[1]), *sys.argv[2:]
+assert "requests" not in sys.modules
+tape = Tape(path, mode, ci=False)
+if mode == "once":
+    with ThreadedMockProvider([{"text": text}], speed=1, chunk_size=8) as mock, intercept(tape):
+        chunks = call(mock.url)
+    assert tape.commit()
+else:
+    with intercept(tape):
+        chunks = call(nowhere)
+import requests.adapters
+assert requests.adapters.HTTPAdapter.send.__module__ == "requests.adapters"  # unpatched after the block
+assert not any(type(f).__name__ == "_PatchOnImport" for f in sys.meta_path)
+print(len(chunks), b"".join(chunks).count(b"event: response.completed"))
+"""
+
+
+def test_requests_imported_only_inside_the_test_is_recorded_and_replayed(tmp_path: Path) -> None:
+    """The plugin does not import requests for a test that never uses it; code importing it late is caught."""
+    path = tmp_path / "late.yaml"
+    runs = [subprocess.run([sys.executable, "-c", LATE_IMPORT, str(path), mode, TEXT, NOWHERE], capture_output=True,
+                           text=True, timeout=60, check=False) for mode in ("once", "none")]  # fmt: skip
+    assert [(r.returncode, r.stderr) for r in runs] == [(0, ""), (0, "")]
+    assert runs[0].stdout == runs[1].stdout
+    count, completed = map(int, runs[0].stdout.split())
+    assert (count > 1, completed) == (True, 1)
+    recorded = Cassette.load(path).interactions
+    assert len(recorded) == 1
+    assert len(recorded[0].chunks or []) == count
