@@ -24,10 +24,11 @@ def _set(thread: ThreadRuntime, first_unread: dict[str, Any] | None) -> None:
 
 
 def turn_ended(thread: ThreadRuntime, turn_id: str) -> None:
-    """A finished turn is unread unless an earlier one already is (the first unread stays put)."""
+    """A finished turn is unread unless an earlier one already is (the first unread stays put); the revision
+    changes, and clients hear of it, at every turn's end, as in codex."""
     current = _STATES.get(thread.id)
-    if current is None or current["firstUnread"] is None:
-        _set(thread, {"type": "turn", "turnId": turn_id})
+    first_unread = current["firstUnread"] if current is not None else None
+    _set(thread, first_unread or {"type": "turn", "turnId": turn_id})
 
 
 def opened(thread_id: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from server.errors import InvalidRequest
 from server.protocol.params import InitializeParams
+from server.remote_control import status as remote_status
 from server.state import Ctx
 from server.store import CLI_VERSION
 
@@ -42,6 +43,8 @@ async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
     ctx.after(_warm_up)
+    home = ctx.state.home
+    ctx.after(lambda: conn.notify("remoteControl/status/changed", remote_status(home)))
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),

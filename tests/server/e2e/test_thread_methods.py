@@ -30,8 +30,10 @@ async def test_pages_read_state_and_delete(env: Env) -> None:
     first = await run_turn(srv, thread, "first")
     changed = [m for m in srv.buffer if m.get("method") == "thread/readState/changed"]
     assert [c["params"]["readState"]["firstUnread"] for c in changed] == [{"type": "turn", "turnId": first["id"]}]
-    second = await run_turn(srv, thread, "second")  # the first unread turn stays put: nothing new to say
-    assert len([m for m in srv.buffer if m.get("method") == "thread/readState/changed"]) == 1
+    second = await run_turn(srv, thread, "second")  # the first unread turn stays put; the revision moves on
+    changed = [m["params"]["readState"] for m in srv.buffer if m.get("method") == "thread/readState/changed"]
+    assert [c["firstUnread"]["turnId"] for c in changed] == [first["id"], first["id"]]
+    assert changed[0]["revision"] != changed[1]["revision"]
     read = await srv.call("thread/read", {"threadId": thread})
     assert read["readState"]["firstUnread"]["turnId"] == first["id"]
     listed = await srv.call("thread/list", {})
