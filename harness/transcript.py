@@ -41,7 +41,9 @@ _TIME_KEYS = frozenset(
 )
 _DURATION_KEYS = frozenset({"durationMs", "wallTimeMs", "elapsedMs"})
 # Values that describe the machine or the process, not the session.
-_MACHINE_KEYS = {"userAgent": "<user-agent>", "processId": "<pid>"}
+_MACHINE_KEYS = {
+    "userAgent": "<user-agent>", "processId": "<pid>", "serverName": "<host>", "installationId": "<installation>",
+}  # fmt: skip
 # Which kind of id a key holds, for readable labels.
 _KIND_BY_KEY = {
     "threadId": "thread", "sessionId": "thread", "forkedFromId": "thread", "parentThreadId": "thread",

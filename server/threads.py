@@ -69,6 +69,9 @@ class ThreadRuntime:
     # --- persistence ---
 
     def record(self, kind: str, payload: dict[str, Any]) -> None:
+        active = self.active
+        if kind == "item_completed" and active is not None and payload.get("turn_id") == active.record.id:
+            active.record.items.append(payload["item"])  # what a client resuming mid-turn is shown
         if self.ephemeral or self.path is None:
             return
         if self.writer is None:
@@ -132,8 +135,12 @@ class ThreadRuntime:
             "status": self.status, "path": str(self.path) if self.path else None, "cwd": str(s.cwd),
             "cliVersion": CLI_VERSION, "originator": self.originator, "source": "vscode", "threadSource": None,
             "agentNickname": None, "agentRole": None, "gitInfo": None, "name": self.name,
-            "turns": [t.wire("full") for t in self.turns] if include_turns else [],
+            "turns": [t.wire("full") for t in self.turns] + self._running() if include_turns else [],
         }  # fmt: skip
+
+    def _running(self) -> list[dict[str, Any]]:
+        """As codex, the running turn is listed too, with the items completed so far."""
+        return [self.active.record.wire("full")] if self.active is not None else []
 
     @classmethod
     def from_rollout(cls, rollout: Rollout, settings: Settings) -> ThreadRuntime:

@@ -17,7 +17,7 @@ from typing import Any
 from server.config import Config, ConfigError
 from server.tools.specs import ToolChoice, tools_for
 
-from . import items
+from . import items, ratelimits
 from .approvals import Asker
 from .errors import BlockingRequestError, ModelError, TurnInterrupted, turn_error
 from .host import AgentHost, Conversation, Services
@@ -109,6 +109,8 @@ class _Events:
         if method == "thread/tokenUsage/updated":
             self.conv.usage = {k: v for k, v in params.items() if k != "threadId"}
         self.host.emit(method, params)
+        if method == "thread/tokenUsage/updated":
+            ratelimits.report(self.host)
 
 
 async def run_turn(
@@ -129,6 +131,8 @@ async def run_turn(
         await _drive(conv, host, services, state, inputs, opts, steer if steer is not None else [])
         return _outcome(state, "completed")
     except (TurnInterrupted, asyncio.CancelledError):
+        if state.streaming:  # as codex: a response cut short reports the (unknown) limits
+            ratelimits.report(host)
         return _outcome(state, "interrupted")
     except BlockingRequestError:
         return _outcome(state, "failed", turn_error(BLOCKING_MESSAGE, None))
@@ -213,4 +217,6 @@ def _dynamic_spec(tool: dict[str, Any]) -> dict[str, Any]:
 def _report_failed_usage(host: AgentHost, state: TurnState) -> None:
     """As codex, a failed model call still reports usage (nothing new in `last`)."""
     usage = {"total": state.usage_total.wire(), "last": Usage().wire(), "modelContextWindow": state.context_window}
+    ratelimits.report(host)  # the early end's report, then the usage's own
     host.emit("thread/tokenUsage/updated", state.ids(tokenUsage=usage))
+    ratelimits.report(host)

@@ -103,6 +103,7 @@ class TurnState:
     last_message: items.Item | None = None
     persist: Callable[[items.Item], None] | None = None  # writes an item durably before anyone hears of it
     diff: TurnDiff | None = None  # set by the first apply_patch of the turn
+    streaming: bool = False  # a model response is being read (an interrupt then cuts it short)
 
     def ids(self, **extra: Any) -> dict[str, Any]:
         return {"threadId": self.thread_id, "turnId": self.turn_id, **extra}
@@ -156,12 +157,14 @@ class Turn:
 
     async def _one_response(self) -> _Response:
         response = _Response()
+        self.state.streaming = True
         async for event in self.model(self.history.view()):
             handler = _HANDLERS.get(event.get("type", ""))
             if handler is not None:
                 handler(self, response, event)
             if response.done:
                 break
+        self.state.streaming = False
         return response
 
     # --- event handlers (one per Responses event type; see _HANDLERS) ---

@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 from typing import Any
 
 from server.errors import InvalidRequest
 from server.protocol.params import InitializeParams
+from server.remote_control import status as remote_status
 from server.state import Ctx
 from server.store import CLI_VERSION
 
+# The first two sentences are codex's; ours has no bundled bubblewrap to fall back on.
+NO_BWRAP = (
+    "Codex could not find bubblewrap on PATH. Install bubblewrap with your OS package manager. "
+    "Sandboxed commands fail until it is installed (scripts/bootstrap installs it)."
+)
 # HTTP header values: visible ASCII and spaces (the name becomes the `originator` header).
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
 
@@ -42,6 +49,10 @@ async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
     ctx.after(_warm_up)
+    home = ctx.state.home
+    if shutil.which("bwrap") is None:  # codex's one environment diagnostic that applies to us
+        ctx.after(lambda: conn.notify("configWarning", {"summary": NO_BWRAP, "details": None}))
+    ctx.after(lambda: conn.notify("remoteControl/status/changed", remote_status(home)))
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),

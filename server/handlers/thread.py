@@ -61,6 +61,21 @@ def settings_response(thread: ThreadRuntime, include_turns: bool = False) -> dic
     }  # fmt: skip
 
 
+def thread_settings(thread: ThreadRuntime) -> dict[str, Any]:
+    """`thread/settings/updated`'s `threadSettings`: the defaults the thread's next turn runs with."""
+    s, answer = thread.settings, settings_response(thread)
+    keys = ("disabledPluginIds", "cwd", "approvalPolicy", "approvalsReviewer")
+    return {
+        **{k: answer[k] for k in keys}, "sandboxPolicy": answer["sandbox"],
+        "activePermissionProfile": answer["activePermissionProfile"], "model": s.model,
+        "modelProvider": s.model_provider, "serviceTier": None, "effort": s.effort, "summary": s.summary,
+        "collaborationMode": {"mode": "default", "settings": {
+            "model": s.model, "reasoning_effort": s.effort, "developer_instructions": None,
+        }},
+        "multiAgentMode": "explicitRequestOnly", "personality": s.personality,
+    }  # fmt: skip
+
+
 async def start(ctx: Ctx, params: p.ThreadStartParams) -> dict[str, Any]:
     if params.dynamic_tools is not None and not ctx.conn.experimental:
         raise InvalidRequest("thread/start.dynamicTools requires experimentalApi capability")

@@ -13,6 +13,7 @@ from server.threads import ThreadRuntime
 from server.wire_host import begin, launch
 
 from .review import start_review
+from .thread import thread_settings
 from .turn_common import inputs_wire, options
 
 _SANDBOX_TYPES = {
@@ -58,7 +59,10 @@ async def start(ctx: Ctx, params: p.TurnStartParams) -> dict[str, Any]:
         return {"turn": thread.active.record.wire("notLoaded")}
     if thread.active is not None:
         raise InvalidRequest("a review is running on this thread")
+    before = thread_settings(thread)
     _apply_overrides(thread, params)
+    if (after := thread_settings(thread)) != before:  # codex tells the thread's clients before it answers
+        thread.notify("thread/settings/updated", {"threadId": thread.id, "threadSettings": after})
     active = begin(thread)
     response = {"turn": active.record.wire("notLoaded")}
     ctx.after(lambda: launch(ctx.state, thread, inputs, options(ctx, params.output_schema)))

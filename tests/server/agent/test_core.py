@@ -144,7 +144,7 @@ async def test_a_text_turn(core: Core) -> None:
     assert outcome.last_message["text"] == "Hello there."
     assert [i["type"] for i in outcome.items] == ["userMessage", "reasoning", "agentMessage"]
     assert "item/agentMessage/delta" in host.methods()
-    assert host.methods()[-1] == "thread/tokenUsage/updated"
+    assert host.methods()[-2:] == ["thread/tokenUsage/updated", "account/rateLimits/updated"]
     assert core.conv.usage is not None
     assert core.conv.usage["turnId"] == "turn-1"
     assert core.conv.preview == "say hello"

@@ -6,6 +6,7 @@ docs/differential.md) are left out of the comparison.
 
 from __future__ import annotations
 
+import json
 import re
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -18,18 +19,29 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, find_codex, write_codex_home
 from tests.support.appserver import AppServerProcess
 
-# Sent only by the real server: account, remote-control and config plumbing we do not implement.
+# Sent only by the real server: config diagnostics and plumbing we do not implement.
 CODEX_ONLY = frozenset({
-    "configWarning", "remoteControl/status/changed", "account/rateLimits/updated",
-    "thread/settings/updated", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
+    "configWarning", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
     "skills/changed", "app/list/updated",
 })  # fmt: skip
+# Sent by a background task after `initialize`: where it lands among the first answers is a race in codex.
+UNORDERED = "remoteControl/status/changed"
 Flow = Callable[[AppServerProcess, Path, str], Awaitable[None]]
+
+
+def _turns(result: dict[str, Any]) -> str | None:
+    """A thread's turns in an answer (resume, read): statuses and item types, e.g. a turn still running."""
+    thread = result.get("thread")
+    if not isinstance(thread, dict) or not thread.get("turns"):
+        return None
+    return "turns:" + ";".join(f"{t['status']}={','.join(i['type'] for i in t['items'])}" for t in thread["turns"])
 
 
 def shape(message: dict[str, Any]) -> str | None:
     method = message.get("method")
-    if method is None or method in CODEX_ONLY:
+    if method is None:
+        return _turns(message["result"]) if isinstance(message.get("result"), dict) else None
+    if method in CODEX_ONLY:
         return None
     params = message.get("params") or {}
     if "item" in params and method.startswith("item/"):
@@ -41,6 +53,13 @@ def shape(message: dict[str, Any]) -> str | None:
         # Git-format text with blob ids, equal byte for byte once paths are cut to the workspace: both servers
         # anchor them at the nearest `.git` (codex's sandbox can leave an empty /tmp/.git behind).
         return f"{method}:{re.sub(r'(?<=[ab]/)[^ ]*?/ws/', '', params['diff'])}"
+    if method in ("thread/settings/updated", "account/rateLimits/updated", UNORDERED):
+        # Whole params (less the paths and host-specific ids): what a client shows from them.
+        drop = {"cwd", "installationId", "serverName", "threadId"}
+        detail = {k: v for k, v in params.items() if k not in drop}
+        if method == "thread/settings/updated":
+            detail = {k: v for k, v in params["threadSettings"].items() if k not in drop}
+        return f"{method}:{json.dumps(detail, sort_keys=True)}"
     if method == "thread/status/changed":
         return f"{method}:{params['status']['type']}:{','.join(params['status'].get('activeFlags', []))}"
     return str(method)
@@ -77,7 +96,12 @@ async def run_flow(argv: list[str] | None, steps: list[dict[str, Any]], flow: Fl
             await flow(srv, ws, thread)
         finally:
             await srv.close()
-    return squash([s for _, m in srv.transcript if _ == "S->C" for s in [shape(m)] if s])
+    return run_order_free(squash([s for _, m in srv.transcript if _ == "S->C" for s in [shape(m)] if s]))
+
+
+def run_order_free(shapes: list[str]) -> list[str]:
+    """The unordered notification goes first, wherever it was sent."""
+    return sorted(s for s in shapes if s.startswith(UNORDERED)) + [s for s in shapes if not s.startswith(UNORDERED)]
 
 
 async def turn(srv: AppServerProcess, thread: str, text: str = "go") -> str:
@@ -113,6 +137,26 @@ async def resume_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
     await srv.call("thread/resume", {"threadId": thread})
     await turn(srv, thread, "second")
     await srv.read_notification("turn/completed", timeout=60)
+
+
+async def resume_running_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    """A client drops off mid-turn and resumes: the answer lists the running turn with its items so far."""
+    turn_id = await turn(srv, thread)
+    await srv.read_notification("item/agentMessage/delta", timeout=60)  # the mock then stalls
+    await srv.call("thread/unsubscribe", {"threadId": thread})
+    await srv.call("thread/resume", {"threadId": thread})
+    await srv.call("turn/interrupt", {"threadId": thread, "turnId": turn_id})
+    await srv.read_notification("turn/completed", timeout=60)
+
+
+async def settings_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
+    """turn/start overrides become the thread's defaults: both servers say so, and only when they change."""
+    for overrides in ({"approvalPolicy": "on-request", "effort": "high"}, {"effort": "high"}):
+        result = await srv.call(
+            "turn/start", {"threadId": thread, "input": [{"type": "text", "text": "go"}], **overrides}
+        )
+        assert result["turn"]["status"] == "inProgress"
+        await srv.read_notification("turn/completed", timeout=60)
 
 
 async def watch_flow(srv: AppServerProcess, ws: Path, thread: str) -> None:
@@ -159,6 +203,11 @@ CASES: dict[str, tuple[list[dict[str, Any]], Flow]] = {
     "failed": ([{"failed": {"code": "context_length_exceeded", "message": "too long"}}], text_flow),
     "interrupt": ([{"text": "slow " * 40, "chunk_size": 5, "stall_ms": 20_000, "stall_after": 6}], interrupt_flow),
     "resume": ([{"text": "one"}, {"text": "two"}], resume_flow),
+    "resume-running": (
+        [{"text": "slow " * 40, "chunk_size": 5, "stall_ms": 20_000, "stall_after": 6}],
+        resume_running_flow,
+    ),
+    "settings": ([{"text": "one"}, {"text": "two"}], settings_flow),
     "patches": ([patch("p1", ADD), patch("p2", EDIT), {"text": "Edited."}], text_flow),
     "dropped-tool": (
         [{"function_call": {"name": "update_plan", "arguments": {"plan": []}, "call_id": "u1"}}, {"text": "ok"}],
@@ -185,7 +234,11 @@ async def test_same_notifications_as_the_real_server(case: str, tmp_path: Path) 
 
 
 def test_shapes_ignore_only_the_documented_extras() -> None:
-    assert shape({"method": "account/rateLimits/updated", "params": {}}) is None
+    assert shape({"method": "deprecationNotice", "params": {}}) is None
+    assert shape(
+        {"id": 1, "result": {"thread": {"turns": [{"status": "inProgress", "items": [{"type": "userMessage"}]}]}}}
+    ) == ("turns:inProgress=userMessage")
+    assert run_order_free(["b", f"{UNORDERED}:x", "a"]) == [f"{UNORDERED}:x", "b", "a"]
     assert (
         shape({"method": "item/completed", "params": {"item": {"type": "agentMessage", "id": "m"}}})
         == "item/completed:agentMessage:"

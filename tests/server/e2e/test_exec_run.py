@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 
 from tests.server.conftest import Env, call_output
-from tests.support.appserver import RpcFailure
+from tests.support.appserver import RpcFailure, methods
+
+REMOTE = "remoteControl/status/changed"  # the one notice after initialize
 
 BLOCKING = "exec/run encountered a blocking approval or input request"
 
@@ -24,7 +26,7 @@ async def test_exec_run_completes_turn_and_returns_final_message(env: Env) -> No
     assert (response["status"], response["lastAgentMessage"], response["error"]) == ("completed", "Done", None)
     assert response["threadId"]
     assert response["turnId"]
-    assert srv.buffer == []  # nothing streamed for the exec/run thread
+    assert methods(srv.buffer) == [REMOTE]  # initialize's notice; nothing streamed for the exec/run thread
     assert not (env.home / "sessions").exists()  # ephemeral: no rollout
     assert (await srv.call("thread/list", {}))["data"] == []
     assert response["threadId"] not in (await srv.call("thread/loaded/list", {}))["data"]
@@ -97,7 +99,7 @@ async def test_blocking_requests_fail_fast_and_touch_nothing(
         "failed",
         {"message": BLOCKING, "codexErrorInfo": None, "additionalDetails": None, "misalignment": None},
     )
-    assert srv.buffer == []  # no server request was sent
+    assert methods(srv.buffer) == [REMOTE]  # initialize's notice; no server request was sent
     assert len(env.mock.response_requests) == 1  # failed at once, no follow-up request
     assert list(env.ws.iterdir()) == []
     assert not (env.ws.parent / "outside.txt").exists()

@@ -19,8 +19,9 @@ async def run_turn(srv: AppServerProcess, thread: str, text: str) -> dict[str, A
 async def test_start_emits_response_then_started(env: Env) -> None:
     srv = await env.server()
     request_id = await srv.request("thread/start", {"cwd": str(env.ws)})
-    first = await srv.read_until(lambda m: True)
-    second = await srv.read_until(lambda m: True)
+    skip = "remoteControl/status/changed"  # initialize's notice
+    first = await srv.read_until(lambda m: m.get("method") != skip)
+    second = await srv.read_until(lambda m: m.get("method") != skip)
     thread = first["result"]["thread"]
     assert (first["id"], second["method"], second["params"]["thread"]["id"]) == (
         request_id,
