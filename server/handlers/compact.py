@@ -13,6 +13,8 @@ from server.state import Ctx
 from server.store import TurnRecord
 from server.threads import ThreadRuntime, new_id
 
+from .item_turn import close_turn, open_turn
+
 
 async def start(ctx: Ctx, params: ThreadIdParams) -> dict[str, Any]:
     thread = ctx.state.thread(params.thread_id)
@@ -27,16 +29,5 @@ def _run(thread: ThreadRuntime) -> None:
     record = TurnRecord(new_id(), started_at=now)
     ids = {"threadId": thread.id, "turnId": record.id}
     item = {"type": "contextCompaction", "id": new_id()}
-    thread.set_status({"type": "active", "activeFlags": []})
-    thread.record("turn_started", {"turn_id": record.id, "started_at": now})
-    thread.notify("turn/started", {"threadId": thread.id, "turn": record.wire("notLoaded")})
-    thread.notify("item/started", {"item": item, **ids, "startedAtMs": int(time.time() * 1000)})
-    thread.record("item_completed", {"turn_id": record.id, "item": item})
-    thread.notify("item/completed", {"item": item, **ids, "completedAtMs": int(time.time() * 1000)})
-    record.items, record.status = [item], "completed"
-    record.completed_at, record.duration_ms = int(time.time()), int((time.monotonic() - began) * 1000)
-    thread.record_turn_end(record)
-    thread.sync()
-    thread.turns.append(record)
-    thread.set_status({"type": "idle"})
-    thread.notify("turn/completed", {"threadId": thread.id, "turn": record.wire("summary") | {"items": []}})
+    open_turn(thread, record, item, ids)
+    close_turn(thread, record, item, ids, began, "summary", items=[])

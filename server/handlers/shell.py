@@ -17,6 +17,8 @@ from server.state import Ctx
 from server.store import TurnRecord
 from server.threads import ThreadRuntime, new_id
 
+from .item_turn import close_turn, open_turn
+
 
 async def run(ctx: Ctx, params: ShellCommandParams) -> dict[str, Any]:
     thread = ctx.state.thread(params.thread_id)
@@ -38,23 +40,12 @@ async def _run(thread: ThreadRuntime, command: str) -> None:
         "status": "inProgress", "commandActions": command_actions(command, cwd), "aggregatedOutput": None,
         "exitCode": None, "durationMs": None,
     }  # fmt: skip
-    thread.set_status({"type": "active", "activeFlags": []})
-    thread.record("turn_started", {"turn_id": record.id, "started_at": now})
-    thread.notify("turn/started", {"threadId": thread.id, "turn": record.wire("notLoaded")})
-    thread.notify("item/started", {"item": dict(item), **ids, "startedAtMs": int(time.time() * 1000)})
+    open_turn(thread, record, item, ids)
     output, code = await _execute(command, cwd, lambda d: thread.notify(
         "item/commandExecution/outputDelta", {**ids, "itemId": item["id"], "delta": d}))  # fmt: skip
     item.update(status="completed" if code == 0 else "failed", aggregatedOutput=output, exitCode=code,
                 durationMs=int((time.monotonic() - began) * 1000))  # fmt: skip
-    thread.record("item_completed", {"turn_id": record.id, "item": item})
-    thread.notify("item/completed", {"item": item, **ids, "completedAtMs": int(time.time() * 1000)})
-    record.items, record.status = [item], "completed"
-    record.completed_at, record.duration_ms = int(time.time()), int((time.monotonic() - began) * 1000)
-    thread.record_turn_end(record)
-    thread.sync()
-    thread.turns.append(record)
-    thread.set_status({"type": "idle"})
-    thread.notify("turn/completed", {"threadId": thread.id, "turn": record.wire("notLoaded")})
+    close_turn(thread, record, item, ids, began, "notLoaded")
 
 
 async def _execute(command: str, cwd: str, on_delta: Any) -> tuple[str, int]:
