@@ -57,7 +57,7 @@ class ServerState:
                 thread.active.task.cancel()
                 with contextlib.suppress(BaseException):
                     await thread.active.task
-            await thread.exec.close()
+            await thread.close_services()
             if thread.writer:
                 thread.sync()
                 thread.writer.close()

@@ -11,13 +11,16 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .agent.items import message_text
 from .agent.settings import Settings, new_id
 from .connection import Connection
 from .store import CLI_VERSION, Rollout, RolloutWriter, TurnRecord, utc_now
 from .tools.exec import ExecManager
+
+if TYPE_CHECKING:
+    from .agent.mcp.manager import McpManager
 
 __all__ = ["ActiveTurn", "Settings", "ThreadRuntime", "new_id", "preview_of", "unloaded_wire"]
 
@@ -52,9 +55,16 @@ class ThreadRuntime:
     session_approvals: set[str] = field(default_factory=set)
     approved_prefixes: set[tuple[str, ...]] = field(default_factory=set)  # acceptWithExecpolicyAmendment
     exec: ExecManager = field(default_factory=ExecManager)
+    mcp: McpManager | None = None  # started by server/mcp_threads.py when config.toml names MCP servers
     writer: RolloutWriter | None = None
     updated_at: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def close_services(self) -> None:
+        """Stop what the thread runs besides turns: exec sessions and MCP servers (no process outlives it)."""
+        await self.exec.close()
+        if self.mcp is not None:
+            await self.mcp.close()
 
     # --- notifications ---
 

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from server.config import Config
     from server.tools.exec import ExecManager
 
+    from .mcp.manager import McpManager
+
 
 class RequestFailed(Exception):
     """The host got no usable answer: the client replied with an error, or none is there to ask."""
@@ -65,6 +67,7 @@ class Conversation(Protocol):
     exec: ExecManager
     session_approvals: set[str]
     approved_prefixes: set[tuple[str, ...]]
+    mcp: McpManager | None  # the thread's MCP servers, when config.toml names any
 
     def record(self, kind: str, payload: dict[str, Any]) -> None: ...
 

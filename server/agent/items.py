@@ -68,3 +68,13 @@ def change_entry(path: str, kind: str, diff: str, move_path: str | None = None) 
 
 def image_view(item_id: str, path: str) -> Item:
     return {"type": "imageView", "id": item_id, "path": path}
+
+
+def mcp_tool_call(item_id: str, server: str, tool: str, arguments: Any, read_only: bool | None, *,
+                  status: str = "inProgress", result: dict[str, Any] | None = None, error: str | None = None,
+                  duration_ms: int | None = None) -> Item:  # fmt: skip
+    return {
+        "type": "mcpToolCall", "id": item_id, "server": server, "tool": tool, "status": status,
+        "arguments": arguments, "appContext": None, "mcpAppUi": None, "pluginId": None, "readOnlyHint": read_only,
+        "result": result, "error": {"message": error} if error is not None else None, "durationMs": duration_ms,
+    }  # fmt: skip

@@ -168,9 +168,13 @@ async def _drive(
         s = conv.settings
         for item in initial_context(s.cwd, s.sandbox, str(s.approval_policy), s.developer_instructions):
             history.add(item)
+    mcp_tools: list[dict[str, Any]] = []
+    if conv.mcp is not None:
+        await conv.mcp.ready()  # as codex, the turn waits for servers still starting before it takes the input
+        mcp_tools = conv.mcp.tool_specs()
     if inputs:
         add_user_message(conv, state, inputs, history)
-    model = _model_stream(services, config, conv, host, state, opts, info)
+    model = _model_stream(services, config, conv, host, state, opts, info, mcp_tools)
     asker = Asker(host)
 
     async def tool(call: dict[str, Any], st: TurnState) -> dict[str, Any]:
@@ -187,6 +191,7 @@ def _model_stream(
     state: TurnState,
     opts: TurnOptions,
     info: Any,
+    mcp_tools: list[dict[str, Any]],
 ) -> Any:
     s = conv.settings
     from .model import ModelClient  # brings in aiohttp; see ServerState.http
@@ -195,7 +200,12 @@ def _model_stream(
     client = ModelClient(services.http(), provider)
     choice = ToolChoice(shell_type=info.shell_type if info else "unified_exec",
                         apply_patch=info.apply_patch_tool_type if info else "freeform")  # fmt: skip
-    tools = tools_for(choice) + [_dynamic_spec(t) for t in s.dynamic_tools]
+    tools = tools_for(choice)
+    # codex's order: the MCP resource tools follow the shell tools, the servers' namespaces come last
+    at = next((i for i, t in enumerate(tools) if t["name"] == "request_user_input"), 0)
+    resources = [t for t in mcp_tools if t["type"] != "namespace"]
+    tools = tools[:at] + resources + tools[at:] + [t for t in mcp_tools if t["type"] == "namespace"]
+    tools += [_dynamic_spec(t) for t in s.dynamic_tools]
 
     def on_retry(attempt: int, limit: int, error: ModelError) -> None:
         err = turn_error(f"Reconnecting... {attempt}/{limit}", error.retry_info, error.message)

@@ -29,6 +29,7 @@ from .commandparse import command_actions, simple_commands
 from .errors import TurnInterrupted
 from .host import AgentHost, Conversation, RequestFailed
 from .jsonerrors import serde_json_message
+from .mcp.names import RESOURCE_TOOLS
 from .settings import new_id
 from .turn import TurnState
 from .turndiff import TurnDiff
@@ -77,6 +78,8 @@ async def run_call(
     """Execute one call and return the history item carrying its output."""
     call = Call(raw, state, conv, host, asker, conv.settings.cwd)
     handler = HANDLERS.get(call.name) or (dynamic_tool if call.name in conv.settings.dynamic_tool_names() else None)
+    if raw.get("namespace") or (conv.mcp is not None and conv.mcp.configured and call.name in RESOURCE_TOOLS):
+        handler = mcp_tool
     try:
         output: Output = await handler(call) if handler else f"unsupported call: {call.name}"
     except json.JSONDecodeError as exc:
@@ -392,6 +395,19 @@ async def dynamic_tool(call: Call) -> Output:
     contents = answer.get("contentItems", []) if isinstance(answer, dict) else []
     texts = [c.get("text", "") for c in contents if isinstance(c, dict) and c.get("type") == "inputText"]
     return "\n".join(texts) if texts else json.dumps(contents)
+
+
+async def mcp_tool(call: Call) -> Output:
+    """A tool inside an MCP server's namespace (or a resource tool): the call goes to that server."""
+    from .mcp import calls  # the MCP SDK loads only for threads that use MCP
+
+    manager, namespace = call.conv.mcp, str(call.raw.get("namespace") or "")
+    if manager is not None and not namespace:
+        return await calls.resource_tool(call, manager)
+    route = manager.routes().get((namespace, call.name)) if manager is not None else None
+    if manager is None or route is None:
+        return f"unsupported call: {namespace}{call.name}"
+    return await calls.call_tool(call, manager, route)
 
 
 HANDLERS: dict[str, Handler] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server import mcp_threads
 from server.config import Config
 from server.errors import InvalidRequest
 from server.handlers.thread import make_settings
@@ -46,11 +47,14 @@ async def run(ctx: Ctx, params: p.ExecRunParams) -> dict[str, Any]:
     if params.collaboration_mode is not None:
         settings.config_overrides = {**settings.config_overrides, "collaboration_mode": params.collaboration_mode}
     thread = ThreadRuntime(new_id(), utc_now(), settings, ctx.conn.client_name, ephemeral=True)
+    host = FailFastHost(thread)
+    mcp_threads.attach(thread, config, host)
     record = begin(thread).record
     try:
-        await run_turn(ctx.state, thread, inputs, options(ctx, params.output_schema), FailFastHost(thread))
+        await mcp_threads.start(thread)
+        await run_turn(ctx.state, thread, inputs, options(ctx, params.output_schema), host)
     finally:
-        await thread.exec.close()  # one-shot: no session, listener or task outlives the request
+        await thread.close_services()  # one-shot: no session, listener or task outlives the request
     last = next((i["text"] for i in reversed(record.items) if i.get("type") == "agentMessage"), None)
     return {
         "threadId": thread.id,

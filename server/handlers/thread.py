@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from server import mcp_threads
 from server.config import Config
 from server.errors import InvalidRequest
 from server.protocol import params as p
@@ -14,6 +15,7 @@ from server.sandbox import SandboxMode, SandboxPolicy
 from server.state import Ctx, ServerState
 from server.store import Rollout, read_rollout, utc_now
 from server.threads import Settings, ThreadRuntime, new_id, preview_of, unloaded_wire
+from server.wire_host import WireHost
 
 from .listing import list_page
 
@@ -86,9 +88,15 @@ async def start(ctx: Ctx, params: p.ThreadStartParams) -> dict[str, Any]:
     ephemeral = bool(params.ephemeral)
     path = None if ephemeral else ctx.state.store.new_path(thread_id, created)
     thread = ThreadRuntime(thread_id, created, settings, ctx.conn.client_name, ephemeral=ephemeral, path=path)
-    ctx.state.threads[thread_id] = thread
     thread.subscribers.add(ctx.conn)
+    mcp_threads.attach(thread, config, WireHost(thread))
+    required = mcp_threads.has_required(thread)
+    if required:
+        await mcp_threads.start(thread)  # a required server that fails refuses the thread, as in codex
+    ctx.state.threads[thread_id] = thread
     ctx.after(lambda: ctx.conn.notify("thread/started", {"thread": thread.wire()}))
+    if thread.mcp is not None and not required:
+        ctx.after(lambda: mcp_threads.start(thread))
     return settings_response(thread)
 
 
@@ -118,6 +126,9 @@ async def resume(ctx: Ctx, params: p.ThreadResumeParams) -> dict[str, Any]:
         ctx.state.threads[thread.id] = thread
         thread.subscribers.add(ctx.conn)
         thread.set_status({"type": "idle"})
+        mcp_threads.attach(thread, config, WireHost(thread))
+        if thread.mcp is not None:
+            ctx.after(lambda: mcp_threads.start(thread))
     else:
         thread.subscribers.add(ctx.conn)
         thread.settings = make_settings(params, ctx.state.config(params.config), thread.settings)
@@ -233,7 +244,7 @@ async def archive(ctx: Ctx, params: p.ThreadIdParams) -> dict[str, Any]:
 async def _unload(thread: ThreadRuntime) -> None:
     if thread.active and thread.active.task:
         thread.active.task.cancel()
-    await thread.exec.close()
+    await thread.close_services()
     if thread.writer:
         thread.sync()
         thread.writer.close()

@@ -109,7 +109,7 @@ METHODS = MappingProxyType(
         "skills/config/write": MethodSpec("SkillsConfigWriteParams", "skills.config_write"),
         "mcpServer/oauth/login": MethodSpec("NameParams", "mcp.oauth_login"),
         "config/mcpServer/reload": MethodSpec(None, "mcp.reload"),
-        "mcpServerStatus/list": MethodSpec(p.EmptyParams, "mcp.status_list"),
+        "mcpServerStatus/list": MethodSpec("McpStatusListParams", "mcp.status_list"),
         "mcpServer/resource/read": MethodSpec("McpResourceReadParams", "mcp.resource_read"),
         "mcpServer/tool/call": MethodSpec("McpToolCallParams", "mcp.tool_call"),
         "fs/readFile": MethodSpec("FsPathParams", "fs.read_file"),

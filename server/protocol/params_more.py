@@ -117,6 +117,14 @@ class McpResourceReadParams(WireModel):
     thread_id: str | None = None
 
 
+class McpStatusListParams(WireModel):
+    cursor: str | None = None
+    limit: int | None = None
+    detail: Literal["full", "toolsAndAuthOnly"] | None = None
+    server_name: str | None = None
+    thread_id: str | None = None
+
+
 class McpToolCallParams(WireModel):
     server: str
     thread_id: str
