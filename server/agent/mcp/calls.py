@@ -6,16 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from server.agent import items
 from server.agent.errors import BlockingRequestError
 
 from .client import McpCallError
 from .manager import McpManager, Route
-
-if TYPE_CHECKING:
-    from server.agent.toolcalls import Call, Output
+from .ports import CallPort as Call
+from .ports import Output
 
 REJECTED, CANCELLED = "user rejected MCP tool call", "user cancelled MCP tool call"
 NEVER = "MCP tool call requires approval, but approval policy is never"

@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from server.agent.approvals import Asker
-
 from . import names
 from .client import McpConnection
 from .config import McpServerConfig
 from .forms import form_schema_ok
+from .ports import AskerPort
 
 Emit = Callable[[str, dict[str, Any]], None]
 
@@ -39,7 +38,7 @@ class McpManager:
         self.thread_id, self.servers, self.cwd, self.emit = thread_id, servers, cwd, emit
         self.conns: dict[str, McpConnection] = {}
         self._starting: dict[str, asyncio.Task[None]] = {}
-        self.asker: Asker | None = None  # the thread's default asker; a turn sets its own around calls
+        self.asker: AskerPort | None = None  # the thread's default asker; a turn sets its own around calls
         self.turn_id: str | None = None
         self.blocked: asyncio.Future[BaseException] | None = None
 
