@@ -50,7 +50,7 @@ async def start(thread: ThreadRuntime) -> None:
     if not has_required(thread):
         return
     await manager.ready()
-    failures = manager.required_failures()
+    failures = manager.required_failures()  # (name, `MCP startup failed: ...`)
     if failures:
         await manager.close()
         thread.mcp = None
@@ -61,9 +61,9 @@ async def start(thread: ThreadRuntime) -> None:
 
 
 def _cause(failure: str) -> str:
-    """`name: MCP client for `name` failed to start: MCP startup failed: X` -> `name: X`, codex's short form."""
+    """`name: MCP startup failed: X` -> `name: X`, codex's short form."""
     name, _, text = failure.partition(": ")
-    return f"{name}: {text.split('MCP startup failed: ', 1)[-1]}"
+    return f"{name}: {text.removeprefix('MCP startup failed: ')}"
 
 
 def status_entries(thread: ThreadRuntime | None, configured: list[McpServerConfig]) -> list[dict[str, Any]]:
@@ -86,12 +86,12 @@ def _entry(cfg: McpServerConfig, conn: Any, with_runtime: bool) -> dict[str, Any
 
         parts = urlsplit(cfg.url)
         origin = f"{parts.scheme}://{parts.netloc}"
-    error = conn.error if conn is not None else None
+    error = conn.tools_error if conn is not None else None
     return {
         "name": cfg.name, "runtimeStatus": runtime, "pluginId": None, "httpOrigin": origin,
         "serverInfo": _server_info(catalog.server_info) if catalog else None,
         "serverCapabilities": catalog.capabilities if catalog else None, "tools": tools,
-        "toolsError": error.split(": ", 1)[-1] if error and "MCP startup failed" in error else error,
+        "toolsError": error,
         "resources": [], "resourceTemplates": [],
         "authStatus": "unsupported" if cfg.command is not None else ("bearerToken" if cfg.headers else "unknown"),
     }  # fmt: skip

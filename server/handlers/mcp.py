@@ -41,6 +41,10 @@ def _connection(ctx: Ctx, server: str, thread_id: str | None) -> McpConnection:
         conn = thread.mcp.connection(server) if thread.mcp is not None else None
         if conn is not None:
             return conn
+    for thread in threads:
+        failed = thread.mcp.failed(server) if thread.mcp is not None else None
+        if failed is not None:
+            raise InternalError(f"failed to get client: {failed.tools_error}")
     raise InternalError(f"unknown MCP server '{server}'")
 
 

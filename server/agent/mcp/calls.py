@@ -137,7 +137,7 @@ def _wire_result(result: dict[str, Any]) -> dict[str, Any]:
 def _for_model(took: float, result: dict[str, Any] | None, error: str | None) -> Output:
     head = f"Wall time: {took:.4f} seconds\nOutput:"
     if error is not None or result is None:
-        return f"{head}\n{error}"
+        return [{"type": "input_text", "text": head}, {"type": "input_text", "text": str(error)}]
     if result.get("structuredContent") is not None:
         return f"{head}\n{json.dumps(result['structuredContent'], separators=(',', ':'))}"
     return [{"type": "input_text", "text": head}, *(_content(block) for block in result.get("content", []))]

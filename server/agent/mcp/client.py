@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ class McpConnection:
         self.cfg, self.cwd, self._elicit = cfg, cwd, elicit
         self.status = "starting"
         self.error: str | None = None
+        self.tools_error: str | None = None
         self.catalog = Catalog()
         self.session: ClientSession | None = None
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -57,18 +59,22 @@ class McpConnection:
     async def start(self) -> None:
         """Connect within the start-up timeout; afterwards `status` is `ready` or `failed` (with `error`)."""
         self._task = asyncio.get_running_loop().create_task(self._serve())
+        started = time.monotonic()
         try:
             await asyncio.wait_for(asyncio.shield(self._ready), self.cfg.startup_timeout_s)
             self.status = "ready"
         except TimeoutError:
-            self._fail(_timeout_text(self.cfg))
+            took = time.monotonic() - started
+            self._fail(_timeout_text(self.cfg), f"timed out handshaking with MCP server after {took:.8g}s")
             await self.close()
         except Exception as exc:
-            self._fail(f"MCP client for `{self.cfg.name}` failed to start: MCP startup failed: {_startup_cause(exc)}")
+            cause = _startup_cause(exc, self.cfg)
+            self._fail(f"MCP client for `{self.cfg.name}` failed to start: MCP startup failed: {cause}", cause)
             await self.close()
 
-    def _fail(self, text: str) -> None:
-        self.status, self.error = "failed", text
+    def _fail(self, text: str, cause: str) -> None:
+        """`error` is the start-up notification's text; `tools_error` the status list's (`MCP startup failed: ...`)."""
+        self.status, self.error, self.tools_error = "failed", text, f"MCP startup failed: {cause}"
 
     async def close(self) -> None:
         self._closing.set()
@@ -206,12 +212,16 @@ def _timeout_text(cfg: McpServerConfig) -> str:
     )
 
 
-def _startup_cause(exc: BaseException) -> str:
+def _startup_cause(exc: BaseException, cfg: McpServerConfig) -> str:
     exc = _leaf(exc)
-    if isinstance(exc, OSError) and exc.errno is not None:
+    if isinstance(exc, OSError) and exc.errno is not None and cfg.command is not None:
         return f"{os.strerror(exc.errno)} (os error {exc.errno})"
+    if cfg.url is not None and "connect" in type(exc).__name__.lower():
+        return (f"handshaking with MCP server failed: Client error: HTTP request failed: error sending request for url "
+                f"({cfg.url}), when send initialize request: {exc}")  # fmt: skip
     if _closed(exc):
-        return "handshaking with MCP server failed: connection closed: initialize response"
+        closed = "connection closed: initialize response"
+        return f"handshaking with MCP server failed: {closed}: {closed}"
     return f"handshaking with MCP server failed: {exc}"
 
 

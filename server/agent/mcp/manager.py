@@ -73,7 +73,9 @@ class McpManager:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def required_failures(self) -> list[str]:
-        return [f"{c.cfg.name}: {c.error}" for c in self.conns.values() if c.cfg.required and c.status == "failed"]
+        return [
+            f"{c.cfg.name}: {c.tools_error}" for c in self.conns.values() if c.cfg.required and c.status == "failed"
+        ]
 
     async def reload(self, servers: list[McpServerConfig]) -> None:
         """`config/mcpServer/reload`: restart every server from the new config."""
@@ -122,6 +124,10 @@ class McpManager:
     def connection(self, server: str) -> McpConnection | None:
         conn = self.conns.get(server)
         return conn if conn is not None and conn.status == "ready" else None
+
+    def failed(self, server: str) -> McpConnection | None:
+        conn = self.conns.get(server)
+        return conn if conn is not None and conn.status == "failed" else None
 
     # --- elicitations ---
 
