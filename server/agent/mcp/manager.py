@@ -46,15 +46,16 @@ class McpManager:
     def configured(self) -> bool:
         return bool(self.servers)
 
-    def start(self) -> None:
+    def start(self, announce: bool = True) -> None:
         for cfg in self.servers:
             if cfg.enabled:
-                self._start_one(cfg)
+                self._start_one(cfg, announce)
 
-    def _start_one(self, cfg: McpServerConfig) -> None:
+    def _start_one(self, cfg: McpServerConfig, announce: bool) -> None:
         conn = McpConnection(cfg, self.cwd, self._elicit)
         self.conns[cfg.name] = conn
-        self._status(cfg.name, "starting", None)
+        if announce:
+            self._status(cfg.name, "starting", None)
         self._starting[cfg.name] = asyncio.get_running_loop().create_task(self._started(conn))
 
     async def _started(self, conn: McpConnection) -> None:
@@ -78,10 +79,11 @@ class McpManager:
         ]
 
     async def reload(self, servers: list[McpServerConfig]) -> None:
-        """`config/mcpServer/reload`: restart every server from the new config."""
+        """`config/mcpServer/reload`: restart every server from the new config; as codex, only how each
+        ended up is announced (no `starting`)."""
         await self.close()
         self.servers = servers
-        self.start()
+        self.start(announce=False)
         await self.ready()
 
     async def close(self) -> None:
