@@ -34,7 +34,21 @@ def attach(thread: ThreadRuntime, config: Config, host: AgentHost) -> None:
     from .agent.mcp.manager import McpManager
 
     thread.mcp = McpManager(thread.id, configured, thread.settings.cwd, thread.notify)
-    thread.mcp.asker = Asker(host)
+    thread.mcp.asker = _IdleAsker(host)
+
+
+class _IdleAsker(Asker):
+    """Elicitations outside a turn (a direct `mcpServer/tool/call`): asked, with the thread's status left as
+    it is — `active`/`waitingOn...` belong to a running turn."""
+
+    async def ask(
+        self, method: str, params: dict[str, Any], flag: str = "waitingOnApproval", restore: bool = True
+    ) -> Any:
+        self.forbid_if_unattended(method)
+        return await self.host.request(method, params)
+
+    def resume_status(self) -> None:
+        pass
 
 
 def has_required(thread: ThreadRuntime) -> bool:

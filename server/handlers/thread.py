@@ -198,6 +198,9 @@ async def fork(ctx: Ctx, params: p.ThreadForkParams) -> dict[str, Any]:
             thread.record("token_usage", thread.usage)
     ctx.after(lambda: _usage_replay(ctx, thread))  # codex reports the fork's totals before thread/started
     ctx.after(lambda: ctx.conn.notify("thread/started", {"thread": thread.wire()}))
+    mcp_threads.attach(thread, config, WireHost(thread))
+    if thread.mcp is not None:
+        ctx.after(lambda: mcp_threads.start(thread))
     return settings_response(thread, include_turns=not params.exclude_turns)
 
 

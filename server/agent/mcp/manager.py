@@ -144,8 +144,9 @@ class McpManager:
             if mode == "form" and not form_schema_ok(params.get("requestedSchema")):
                 # codex cannot show a form outside its schema: it flags the wait, then cancels unasked
                 asker.forbid_if_unattended("mcpServer/elicitation/request")
-                asker.host.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
-                asker.resume_status()
+                if self.turn_id is not None:
+                    asker.host.set_status({"type": "active", "activeFlags": ["waitingOnApproval"]})
+                    asker.resume_status()
                 return {"action": "cancel"}
             answer = await asker.ask("mcpServer/elicitation/request", wire)
         except Exception as exc:  # a blocked run or a failed request: the server hears cancel

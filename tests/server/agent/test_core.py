@@ -21,6 +21,7 @@ from mockprovider import MockProvider
 from mockprovider.codexhome import ProviderSettings, write_codex_home
 from server.agent.errors import BlockingRequestError
 from server.agent.host import RequestFailed
+from server.agent.mcp.manager import McpManager
 from server.agent.runner import BLOCKING_MESSAGE, TurnOptions, TurnOutcome, run_turn
 from server.agent.settings import Settings
 from server.config import Config, load_config
@@ -81,6 +82,7 @@ class FakeConversation:
     exec: ExecManager = field(default_factory=ExecManager)
     session_approvals: set[str] = field(default_factory=set)
     approved_prefixes: set[tuple[str, ...]] = field(default_factory=set)
+    mcp: McpManager | None = None
     records: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def record(self, kind: str, payload: dict[str, Any]) -> None:
