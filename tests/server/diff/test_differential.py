@@ -21,7 +21,7 @@ from tests.support.appserver import AppServerProcess
 
 # Sent only by the real server: config diagnostics and plumbing we do not implement.
 CODEX_ONLY = frozenset({
-    "configWarning", "deprecationNotice", "thread/goal/cleared", "warning", "mcpServer/startupStatus/updated",
+    "configWarning", "deprecationNotice", "thread/goal/cleared", "warning",
     "skills/changed", "app/list/updated",
 })  # fmt: skip
 # Sent by a background task after `initialize`: where it lands among the first answers is a race in codex.
