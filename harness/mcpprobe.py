@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import json
 import os
 import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import anyio
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import BaseModel
 
 NAME = "probe"
 README = "The reelkit MCP probe: tools echo, write_thing, ask, slow, rpcerr, die, structured, image."
@@ -33,9 +34,7 @@ PNG = base64.b64decode(
 )
 
 
-class Colour(BaseModel):
-    colour: str
-
+COLOUR_FORM: dict[str, Any] = {"type": "object", "properties": {"colour": {"type": "string"}}, "required": ["colour"]}
 
 @dataclass(frozen=True, slots=True)
 class Options:
@@ -50,7 +49,10 @@ class Options:
 def build(options: Options) -> MCPServer:
     server: MCPServer = MCPServer(NAME, version="1.0.0", instructions=None)
 
-    @server.tool(description="Echo the text back.", annotations=ToolAnnotations(read_only_hint=True))
+    # Every tool but write_thing is read-only, so codex runs it without asking under any approval policy.
+    read_only = ToolAnnotations(read_only_hint=True)
+
+    @server.tool(description="Echo the text back.", annotations=read_only)
     async def echo(text: str) -> list[TextContent]:
         if options.junk == "call":
             await _junk_instead_of_answer()
@@ -60,31 +62,34 @@ def build(options: Options) -> MCPServer:
     def write_thing(text: str) -> list[TextContent]:
         return [TextContent(type="text", text=f"wrote {text}")]
 
-    @server.tool(description="Ask the user for a colour and report the answer.")
+    @server.tool(description="Ask the user for a colour and report the answer.", annotations=read_only)
     async def ask(ctx: Context) -> list[TextContent]:
-        answer = await ctx.elicit("Which colour?", Colour)
-        said = f"accept {answer.data.colour}" if answer.action == "accept" else answer.action
+        # A hand-written schema: codex 0.163 cancels, without asking its client, a form whose schema has keys
+        # beyond $schema/type/properties/required (the SDK's model-derived schemas carry a `title`).
+        session = ctx.request_context.session
+        answer = await session.elicit_form("Which colour?", COLOUR_FORM, related_request_id=ctx.request_id)
+        said = f"accept {json.dumps(answer.content, sort_keys=True)}" if answer.action == "accept" else answer.action
         return [TextContent(type="text", text=said)]
 
-    @server.tool(description="Sleep, then answer.")
+    @server.tool(description="Sleep, then answer.", annotations=read_only)
     async def slow(seconds: float) -> list[TextContent]:
         await anyio.sleep(seconds)
         return [TextContent(type="text", text=f"slept {seconds}")]
 
-    @server.tool(description="Fail with a JSON-RPC error.")
+    @server.tool(description="Fail with a JSON-RPC error.", annotations=read_only)
     def rpcerr() -> list[TextContent]:
         raise MCPError(-32000, "server exploded")
 
-    @server.tool(description="Exit the process in the middle of the call.")
+    @server.tool(description="Exit the process in the middle of the call.", annotations=read_only)
     def die() -> list[TextContent]:
         os._exit(3)  # no answer, no cleanup: the client sees the transport close mid-call
 
-    @server.tool(description="Answer with structuredContent.", structured_output=False)
+    @server.tool(description="Answer with structuredContent.", annotations=read_only, structured_output=False)
     def structured() -> CallToolResult:
         data = {"answer": 42, "unit": "things"}
         return CallToolResult(content=[TextContent(type="text", text="42 things")], structured_content=data)
 
-    @server.tool(description="Answer with a tiny PNG.")
+    @server.tool(description="Answer with a tiny PNG.", annotations=read_only)
     def image() -> list[ImageContent]:
         return [ImageContent(type="image", data=base64.b64encode(PNG).decode(), mime_type="image/png")]
 
