@@ -36,6 +36,7 @@ PNG = base64.b64decode(
 
 COLOUR_FORM: dict[str, Any] = {"type": "object", "properties": {"colour": {"type": "string"}}, "required": ["colour"]}
 
+
 @dataclass(frozen=True, slots=True)
 class Options:
     http: int | None

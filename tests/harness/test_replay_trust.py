@@ -11,8 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
-from harness.scenario import Scenario
-from harness.scenario import ScenarioError
+from harness.scenario import Scenario, ScenarioError
 from harness.trust import MCP_PROBE, expand_probe, refuse_untrusted, untrusted_reasons
 from mockprovider.cassette import Cassette
 
@@ -56,8 +55,11 @@ def test_what_counts_as_untrusted() -> None:
     assert untrusted_reasons(Scenario.model_validate(base)) == []
     risky = {
         **base,
-        "config": {"sandbox_mode": "danger-full-access", "notify": ["sh", "-c", "id"],
-                   "mcp_servers": {"x": {"command": "sh"}}},
+        "config": {
+            "sandbox_mode": "danger-full-access",
+            "notify": ["sh", "-c", "id"],
+            "mcp_servers": {"x": {"command": "sh"}},
+        },
         "steps": [{"request": {"method": "thread/start", "params": {"sandbox": "danger-full-access"}}}],
     }
     assert untrusted_reasons(Scenario.model_validate(risky)) == [

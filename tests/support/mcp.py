@@ -17,7 +17,7 @@ PROBE_ARGV = (sys.executable, "-m", "harness.mcpprobe")
 # Nothing may leave the machine: every proxy points at a closed loopback port, loopback itself is exempt.
 DEAD_PROXY = "http://127.0.0.1:9"
 OFFLINE_ENV = {
-    **{name: DEAD_PROXY for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")},
+    **dict.fromkeys(("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"), DEAD_PROXY),
     "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
     "RUST_BACKTRACE": "0",  # else codex appends "Stack backtrace: ..." to every MCP error text
 }  # fmt: skip
@@ -63,17 +63,26 @@ async def http_probe(*flags: str) -> AsyncIterator[str]:
         await proc.wait()
 
 
+def read_pid(pid_file: Path) -> int:
+    return int(pid_file.read_text())
+
+
 async def exited(pid_file: Path, timeout: float = 10) -> bool:
     """Wait until the process named in `pid_file` has exited (a pidfd turns readable then; a zombie counts
     as gone: it runs nothing). False if it still runs after `timeout`."""
-    pid = int(pid_file.read_text())
+    pid = read_pid(pid_file)
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
         return True
     loop = asyncio.get_running_loop()
     done = loop.create_future()
-    loop.add_reader(fd, lambda: done.done() or done.set_result(None))
+
+    def on_exit() -> None:
+        if not done.done():
+            done.set_result(None)
+
+    loop.add_reader(fd, on_exit)
     try:
         await asyncio.wait_for(done, timeout)
         return True

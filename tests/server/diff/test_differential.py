@@ -87,7 +87,12 @@ Shaper = Callable[[dict[str, Any]], "str | None"]
 
 
 async def run_flow(
-    argv: list[str] | None, steps: list[dict[str, Any]], flow: Flow, tmp: Path, *, tables: str = "",
+    argv: list[str] | None,
+    steps: list[dict[str, Any]],
+    flow: Flow,
+    tmp: Path,
+    *,
+    tables: str = "",
     shaper: Shaper = shape,
 ) -> list[str]:
     """`tables`: extra config.toml tables (e.g. `[mcp_servers.probe]`); `shaper`: a file's own view of messages."""

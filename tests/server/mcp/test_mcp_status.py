@@ -44,7 +44,7 @@ async def served(which: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
 async def test_a_healthy_server_is_listed_and_callable(served: tuple[AppServerProcess, str | None]) -> None:
     srv, url = served
     thread = (await srv.call("thread/start", {"cwd": str(Path.cwd())}))["thread"]["id"]
-    statuses = []
+    statuses: list[str] = []
     while not statuses or statuses[-1] == "starting":
         message = await srv.read_notification(STARTUP, timeout=30)
         assert {k: message["params"][k] for k in ("threadId", "name", "error", "failureReason")} == {
