@@ -26,7 +26,7 @@ from .recorder import Recorder, RecordError
 from .redact import Redactor
 from .scenario import Driver, Scenario
 from .transcript import Transcript, diff, normalise
-from .trust import refuse_untrusted
+from .trust import expand_probe, refuse_untrusted
 from .vault import recover
 
 DEFAULT_SERVER = (sys.executable, "-m", "server")
@@ -55,7 +55,7 @@ class Workspace:
         retries = int(extra.pop("request_max_retries", 0)), int(extra.pop("stream_max_retries", 0))
         idle = int(extra.pop("stream_idle_timeout_ms", 5000))
         settings = ProviderSettings(base_url, retries[0], retries[1], idle, env_key, extra)
-        config = {"approval_policy": "never", "sandbox_mode": "workspace-write", **scenario.config}
+        config = {"approval_policy": "never", "sandbox_mode": "workspace-write", **expand_probe(scenario.config)}
         write_codex_home(self.home, settings, model=MODEL, **config)
 
 

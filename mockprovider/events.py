@@ -101,15 +101,13 @@ def reasoning_item(rs_id: str, summary: str | None, encrypted_content: str | Non
     return {"id": rs_id, "type": "reasoning", "summary": parts, "encrypted_content": encrypted_content}
 
 
-def function_call_item(fc_id: str, call_id: str, name: str, arguments: str, *, status: str) -> Item:
-    return {
-        "id": fc_id,
-        "type": "function_call",
-        "status": status,
-        "call_id": call_id,
-        "name": name,
-        "arguments": arguments,
-    }
+def function_call_item(
+    fc_id: str, call_id: str, name: str, arguments: str, *, status: str, namespace: str | None = None
+) -> Item:
+    item: Item = {"id": fc_id, "type": "function_call", "status": status, "call_id": call_id}
+    if namespace is not None:  # only namespaced calls carry the key, as the real API sends them
+        item["namespace"] = namespace
+    return {**item, "name": name, "arguments": arguments}
 
 
 def custom_tool_call_item(ctc_id: str, call_id: str, name: str, input_text: str, *, status: str) -> Item:
@@ -161,14 +159,19 @@ def reasoning_events(output_index: int, rs_id: str, deltas: list[str], encrypted
     ]
 
 
-def function_call_events(output_index: int, fc_id: str, call_id: str, name: str, deltas: list[str]) -> list[Event]:
-    """A function call whose JSON arguments stream as function_call_arguments deltas."""
+def function_call_events(
+    output_index: int, fc_id: str, call_id: str, name: str, deltas: list[str], namespace: str | None = None
+) -> list[Event]:
+    """A function call whose JSON arguments stream as function_call_arguments deltas (`namespace`: the
+    namespace tool it belongs to, e.g. an MCP server's `mcp__probe`)."""
     args = "".join(deltas)
+    added = function_call_item(fc_id, call_id, name, "", status="in_progress", namespace=namespace)
+    done = function_call_item(fc_id, call_id, name, args, status="completed", namespace=namespace)
     return [
-        ev_item_added(output_index, function_call_item(fc_id, call_id, name, "", status="in_progress")),
+        ev_item_added(output_index, added),
         *(_part_event("response.function_call_arguments.delta", fc_id, output_index, delta=d) for d in deltas),
         _part_event("response.function_call_arguments.done", fc_id, output_index, arguments=args),
-        ev_item_done(output_index, function_call_item(fc_id, call_id, name, args, status="completed")),
+        ev_item_done(output_index, done),
     ]
 
 

@@ -179,7 +179,8 @@ def _item_events(index: int, item: OutputItem, size: int, ids: IdFactory) -> lis
 
 def _function_call(index: int, call: FunctionCall, size: int, ids: IdFactory) -> list[ev.Event]:
     deltas = ev.split_text(call.arguments_text(), size)
-    return ev.function_call_events(index, call.id or ids.new("fc"), call.call_id or ids.call_id(), call.name, deltas)
+    fc_id, call_id = call.id or ids.new("fc"), call.call_id or ids.call_id()
+    return ev.function_call_events(index, fc_id, call_id, call.name, deltas, namespace=call.namespace)
 
 
 def _custom_call(index: int, call: CustomToolCall, size: int, ids: IdFactory) -> list[ev.Event]:

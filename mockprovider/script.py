@@ -27,6 +27,9 @@ class _Spec(BaseModel):
 
 class FunctionCall(_Spec):
     name: str
+    # Responses API only: the namespace tool the function belongs to (codex offers each MCP server as one,
+    # `mcp__<server>`, and its model calls `{"namespace": "mcp__probe", "name": "echo"}`).
+    namespace: str | None = None
     arguments: dict[str, Any] | list[Any] | str = "{}"
     call_id: str | None = None
     id: str | None = None

@@ -3,6 +3,7 @@ be recorded through the proxy: secrets scrubbed, replay with the upstream gone g
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from harness.proxy import create_proxy_app
 from harness.redact import Redactor
+from harness.trust import probe_argv
 from mockprovider import MockProvider
 from mockprovider.cassette import Cassette
 from mockprovider.matching import MatchConfig
@@ -27,14 +29,26 @@ CASES: dict[str, tuple[int, str, ProviderRetries]] = {
     "approvals/patch_accepted": (0, "Added notes.txt.", {}),
     "failures/http_500_then_retry": (0, "Recovered.", {"request_max_retries": 1}),
     "failures/response_failed": (1, "Codex ran out of room in the model's context window", {}),
+    "approvals/mcp_tool_accepted": (0, "Wrote the notes.", {}),
+    "approvals/mcp_tool_declined": (0, "Left the notes alone.", {}),
 }
+# Cassettes whose scenario configures the bundled MCP probe: codex exec gets the same server. (Under exec's
+# `never` policy codex fails the unannotated tool call itself; the provider side replays all the same.)
+PROBE = probe_argv()
+PROBE_CONFIG = (
+    "-c",
+    f"mcp_servers.probe.command={json.dumps(PROBE[0])}",
+    "-c",
+    f"mcp_servers.probe.args={json.dumps(PROBE[1:])}",
+)
+EXTRA = {name: PROBE_CONFIG for name in CASES if "/mcp_" in name}
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_codex_exec_completes_against_the_replayed_provider(name: str, tmp_path: Path) -> None:
     code, expected, retries = CASES[name]
     async with MockProvider(cassette=LIBRARY / f"{name}.yaml", match=BY_ORDER, speed=0) as mock:
-        run = await codex_exec(tmp_path, mock.url, "replay", "-s", "workspace-write", **retries)
+        run = await codex_exec(tmp_path, mock.url, "replay", "-s", "workspace-write", *EXTRA.get(name, ()), **retries)
         unplayed = mock.unplayed()
     assert run.returncode == code, run.stderr
     assert expected in (run.stdout if code == 0 else run.stderr)

@@ -21,6 +21,7 @@ def test_the_library_covers_what_it_promises() -> None:
         "approvals/patch_accepted", "approvals/patch_declined", "approvals/patch_accept_for_session",
         "turns/interrupt_during_command", "failures/http_500_then_retry", "failures/http_429_retry_after",
         "failures/response_failed", "failures/stream_cut_mid_event", "threads/resumed_after_restart",
+        "exec_run/blocked_elicitation", "approvals/mcp_tool_accepted", "approvals/mcp_tool_declined",
     }  # fmt: skip
     assert names == expected
     assert all(p.with_suffix(".jsonl").exists() for p in CASSETTES)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
-from harness.scenario import Scenario
-from harness.trust import untrusted_reasons
+from harness.scenario import Scenario, ScenarioError
+from harness.trust import MCP_PROBE, expand_probe, refuse_untrusted, untrusted_reasons
 from mockprovider.cassette import Cassette
 
 LIBRARY = Path(__file__).resolve().parents[2] / "cassettes"
@@ -53,12 +55,16 @@ def test_what_counts_as_untrusted() -> None:
     assert untrusted_reasons(Scenario.model_validate(base)) == []
     risky = {
         **base,
-        "config": {"sandbox_mode": "danger-full-access", "notify": ["sh", "-c", "id"], "mcp_servers": {}},
+        "config": {
+            "sandbox_mode": "danger-full-access",
+            "notify": ["sh", "-c", "id"],
+            "mcp_servers": {"x": {"command": "sh"}},
+        },
         "steps": [{"request": {"method": "thread/start", "params": {"sandbox": "danger-full-access"}}}],
     }
     assert untrusted_reasons(Scenario.model_validate(risky)) == [
         "config sets notify",
-        "config sets mcp_servers",
+        "config sets mcp_servers.x",
         "config sandbox_mode asks for danger-full-access",
         "step 1 (thread/start) params.sandbox asks for danger-full-access",
     ]
@@ -70,3 +76,36 @@ def test_the_library_replays_without_trust() -> None:
             continue
         scenario = Scenario.model_validate(Cassette.load(path).metadata["scenario"])
         assert untrusted_reasons(scenario) == [], path
+
+
+def _with_mcp(**servers: Any) -> Scenario:
+    return Scenario.model_validate({"name": "s", "config": {"mcp_servers": servers}, "steps": []})
+
+
+def test_only_the_bundled_probe_with_its_fault_flags_runs_without_trust(tmp_path: Path) -> None:
+    probe = {"command": MCP_PROBE, "args": ["--junk", "call"], "tool_timeout_sec": 1, "startup_timeout_sec": 2}
+    assert untrusted_reasons(_with_mcp(probe=probe, other={"command": MCP_PROBE, "enabled": False})) == []
+    assert untrusted_reasons(_with_mcp(probe={**probe, "args": ["--pid-file", "/etc/x"]})) == [
+        "config mcp_servers.probe passes the probe arguments beyond its fault flags"
+    ]
+    injected = {**probe, "env": {"PYTHONPATH": "."}, "cwd": "/", "url": "http://example.invalid/mcp"}
+    assert untrusted_reasons(_with_mcp(probe=injected)) == [
+        "config mcp_servers.probe sets env", "config mcp_servers.probe sets cwd", "config mcp_servers.probe sets url",
+    ]  # fmt: skip
+    assert untrusted_reasons(_with_mcp(py={"command": "python3", "args": ["-m", "harness.mcpprobe"]})) == [
+        "config sets mcp_servers.py"
+    ]
+    with pytest.raises(ScenarioError, match=r"refusing to replay an untrusted cassette: config sets mcp_servers.web"):
+        refuse_untrusted(_with_mcp(web={"url": "http://127.0.0.1:1/mcp"}), tmp_path / "c.yaml")
+
+
+def test_the_probe_placeholder_becomes_an_isolated_python_running_the_probe() -> None:
+    config = {"approval_policy": "on-request", "mcp_servers": {"p": {"command": MCP_PROBE, "args": ["--junk", "start"]},
+                                                               "q": {"command": "other"}}}  # fmt: skip
+    expanded = expand_probe(config)
+    assert expanded["mcp_servers"]["p"] == {
+        "command": sys.executable, "args": ["-I", "-m", "harness.mcpprobe", "--junk", "start"],
+    }  # fmt: skip
+    assert expanded["mcp_servers"]["q"] == {"command": "other"}
+    assert expanded["approval_policy"] == "on-request"
+    assert expand_probe({"model": "m"}) == {"model": "m"}

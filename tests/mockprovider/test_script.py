@@ -88,3 +88,19 @@ def test_match_steps_in_a_loop_are_never_used_up() -> None:
 def test_a_bad_match_pattern_is_rejected() -> None:
     with pytest.raises(ScriptError, match="match: Value error, not a regular expression"):
         parse_step({"match": "(", "text": "a"})
+
+
+def test_a_function_call_can_name_its_namespace_tool() -> None:
+    """codex calls an MCP tool as `{"namespace": "mcp__probe", "name": "echo"}`; plain calls carry no key."""
+    from mockprovider.ids import IdFactory
+    from mockprovider.render import RequestContext, _scripted_events
+
+    def done_item(call: dict[str, object]) -> dict[str, object]:
+        ctx = RequestContext(body={}, body_size=0, stream=True, chunk_size=64, ids=IdFactory(1))
+        events = _scripted_events(parse_step({"function_call": call}), ctx)
+        return next(e["item"] for e in events if e["type"] == "response.output_item.done")
+
+    namespaced = done_item({"namespace": "mcp__probe", "name": "echo", "arguments": {"text": "hi"}, "call_id": "c1"})
+    assert (namespaced["namespace"], namespaced["name"], namespaced["call_id"]) == ("mcp__probe", "echo", "c1")
+    assert json.loads(str(namespaced["arguments"])) == {"text": "hi"}
+    assert "namespace" not in done_item({"name": "exec_command", "arguments": {"cmd": "ls"}})

@@ -83,12 +83,26 @@ def squash(shapes: list[str]) -> list[str]:
     return out
 
 
-async def run_flow(argv: list[str] | None, steps: list[dict[str, Any]], flow: Flow, tmp: Path) -> list[str]:
+Shaper = Callable[[dict[str, Any]], "str | None"]
+
+
+async def run_flow(
+    argv: list[str] | None,
+    steps: list[dict[str, Any]],
+    flow: Flow,
+    tmp: Path,
+    *,
+    tables: str = "",
+    shaper: Shaper = shape,
+) -> list[str]:
+    """`tables`: extra config.toml tables (e.g. `[mcp_servers.probe]`); `shaper`: a file's own view of messages."""
     ws, home = tmp / "ws", tmp / "home"
     ws.mkdir(parents=True)
     async with MockProvider(steps, speed=0) as mock:
-        write_codex_home(home, ProviderSettings(mock.url), model="mock-model", approval_policy="never",
-                         sandbox_mode="workspace-write")  # fmt: skip
+        config = write_codex_home(home, ProviderSettings(mock.url), model="mock-model", approval_policy="never",
+                                  sandbox_mode="workspace-write")  # fmt: skip
+        with config.open("a") as out:  # tables go after write_codex_home's, whose top-level keys must come first
+            out.write(tables)
         srv = await AppServerProcess.start(home, argv=argv, cwd=ws, env={"HOME": str(home)})
         try:
             await srv.initialize()
@@ -96,7 +110,7 @@ async def run_flow(argv: list[str] | None, steps: list[dict[str, Any]], flow: Fl
             await flow(srv, ws, thread)
         finally:
             await srv.close()
-    return run_order_free(squash([s for _, m in srv.transcript if _ == "S->C" for s in [shape(m)] if s]))
+    return run_order_free(squash([s for _, m in srv.transcript if _ == "S->C" for s in [shaper(m)] if s]))
 
 
 def run_order_free(shapes: list[str]) -> list[str]:
