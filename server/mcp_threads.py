@@ -89,7 +89,7 @@ def status_entries(thread: ThreadRuntime | None, configured: list[McpServerConfi
 def _entry(cfg: McpServerConfig, conn: Any, with_runtime: bool) -> dict[str, Any]:
     runtime = None
     if with_runtime:
-        runtime = "disabled" if not cfg.enabled else {"ready": "connected"}.get(getattr(conn, "status", ""), "failed")
+        runtime = "disabled" if not cfg.enabled else (conn.runtime_status if conn is not None else "failed")
     catalog = conn.catalog if conn is not None and conn.status == "ready" else None
     tools = (
         {t.name: t.model_dump(by_alias=True, mode="json", exclude_none=True) for t in catalog.tools} if catalog else {}
@@ -106,8 +106,8 @@ def _entry(cfg: McpServerConfig, conn: Any, with_runtime: bool) -> dict[str, Any
         "serverInfo": _server_info(catalog.server_info) if catalog else None,
         "serverCapabilities": catalog.capabilities if catalog else None, "tools": tools,
         "toolsError": error,
-        "resources": [], "resourceTemplates": [],
-        "authStatus": "unsupported" if cfg.command is not None else ("bearerToken" if cfg.headers else "unknown"),
+        "resources": catalog.resources if catalog else [], "resourceTemplates": catalog.templates if catalog else [],
+        "authStatus": "bearerToken" if "Authorization" in cfg.headers else "unsupported",
     }  # fmt: skip
 
 

@@ -102,6 +102,7 @@ async def _approval(call: Call, route: Route, arguments: Any) -> str | None:
     if not ask or key in call.conv.session_approvals:
         return None
     if call.policy == "never":
+        call.asker.forbid_if_unattended("mcpServer/elicitation/request")  # exec/run: blocked, as escalations are
         return NEVER
     params = _approval_params(call, route, arguments, persist)
     answer = await call.asker.ask("mcpServer/elicitation/request", params)

@@ -40,6 +40,8 @@ class Catalog:
     instructions: str | None = None
     server_info: dict[str, Any] | None = None
     capabilities: dict[str, Any] | None = None
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    templates: list[dict[str, Any]] = field(default_factory=list)
 
 
 class McpConnection:
@@ -48,6 +50,7 @@ class McpConnection:
         self.status = "starting"
         self.error: str | None = None
         self.tools_error: str | None = None
+        self.lost = False  # it was ready and its process or connection ended: calls fail, tools stay listed
         self.catalog = Catalog()
         self.session: ClientSession | None = None
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -101,14 +104,19 @@ class McpConnection:
                 init = await session.initialize()
                 self.catalog = Catalog(await _list_tools(session), init.instructions,
                                        _dump(init.server_info), _dump(init.capabilities))  # fmt: skip
+                if init.capabilities.resources is not None:  # listed at start-up, as codex does
+                    self.catalog.resources, self.catalog.templates = await _list_resources(session)
                 self.session = session
                 self._ready.set_result(None)
                 await self._closing.wait()
+            if not self._closing.is_set():
+                self.lost = True
         except BaseException as exc:
             if not self._ready.done():
                 self._ready.set_exception(exc if isinstance(exc, Exception) else ConnectionError("cancelled"))
             elif not self._closing.is_set():
                 log.warning("MCP server %s stopped: %s", self.cfg.name, exc)
+                self.lost = True
             if not isinstance(exc, Exception):
                 raise
         finally:
@@ -134,9 +142,14 @@ class McpConnection:
 
     # --- calls ---
 
+    @property
+    def runtime_status(self) -> str:
+        """The status list's word: `connected` while it serves, `failed` once it failed or was lost."""
+        return "connected" if self.status == "ready" and not self.lost else "failed"
+
     def _live(self) -> ClientSession:
-        if self.session is None:
-            raise McpCallError(self.error or f"MCP server `{self.cfg.name}` is not running")
+        if self.session is None or self.lost:
+            raise McpCallError("Transport closed" if self.lost else (self.error or "MCP server is not running"))
         return self.session
 
     async def call_tool(self, tool: str, arguments: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -148,7 +161,9 @@ class McpConnection:
         except TimeoutError:
             raise McpCallError(f"timed out awaiting tools/call after {_secs(timeout)}") from None
         except Exception as exc:
-            raise McpCallError(_call_cause(exc)) from None
+            cause = _call_cause(exc)
+            self.lost = self.lost or cause == "Transport closed"  # codex does not restart a server that died
+            raise McpCallError(cause) from None
         return result.model_dump(by_alias=True, mode="json", exclude_none=True)
 
     async def request(self, what: str, call: Callable[[ClientSession], Awaitable[Any]]) -> dict[str, Any]:
@@ -173,6 +188,16 @@ async def _list_tools(session: ClientSession) -> list[types.Tool]:
         cursor = page.next_cursor
         if not cursor:
             return tools
+
+
+async def _list_resources(session: ClientSession) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The first page of resources and templates (the status list's view); a server that fails them has none."""
+    try:
+        resources = (await session.list_resources()).resources
+        templates = (await session.list_resource_templates()).resource_templates
+    except Exception:  # optional: a server may declare the capability and still refuse
+        return [], []
+    return [_dump(r) or {} for r in resources], [_dump(t) or {} for t in templates]
 
 
 def _http_client(url: str, headers: dict[str, str], connect: Callable[..., Any]) -> Any:
@@ -202,7 +227,8 @@ def _dump(model: Any) -> dict[str, Any] | None:
 
 
 def _secs(value: float) -> str:
-    return f"{value:g}s"
+    """codex's way of printing a tool timeout: milliseconds up to a second, whole seconds above."""
+    return f"{int(value * 1000)}ms" if value <= 1 else f"{int(value)}s"
 
 
 def _timeout_text(cfg: McpServerConfig) -> str:

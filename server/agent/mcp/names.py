@@ -45,13 +45,32 @@ def model_names(server: str, tools: list[str]) -> dict[str, str]:
     return names
 
 
+def model_schema(schema: Any) -> Any:
+    """A tool's input schema as codex gives it to the model: `title` keywords dropped (a property that is
+    itself named `title` stays)."""
+    if isinstance(schema, list):
+        return [model_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs", "definitions", "patternProperties") and isinstance(value, dict):
+            out[key] = {name: model_schema(sub) for name, sub in value.items()}
+        else:
+            out[key] = model_schema(value)
+    return out
+
+
 def namespace_tool(
     server: str, instructions: str | None, tools: list[tuple[str, str, dict[str, Any]]]
 ) -> dict[str, Any]:
     """`tools`: (model name, description, input schema), in any order."""
     ns = namespace(server)
-    inner = [{"type": "function", "name": name, "description": description, "strict": False, "parameters": schema}
-             for name, description, schema in sorted(tools)]  # fmt: skip
+    inner = [{"type": "function", "name": name, "description": description, "strict": False,
+              "parameters": model_schema(schema)}
+             for name, description, schema in sorted(tools, key=lambda t: t[0])]  # fmt: skip
     return {"type": "namespace", "name": ns, "description": instructions or f"Tools in the {ns} namespace.",
             "tools": inner}  # fmt: skip
 
