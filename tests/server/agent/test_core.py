@@ -9,6 +9,8 @@ ended.
 from __future__ import annotations
 
 import asyncio
+import json
+import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -252,3 +254,34 @@ async def test_provider_failures_are_retried_then_reported(core: Core) -> None:
     assert failed.error is not None
     assert failed.error["codexErrorInfo"] == "other"
     assert len(core.mock.response_requests) == 6
+
+
+async def test_an_mcp_call_with_its_approval_through_the_host_alone(core: Core, tmp_path: Path) -> None:
+    """The core runs an MCP server and a call to it with no JSON-RPC anywhere: the approval is a host request
+    (an elicitation), the item and the status change are host events, the output goes to the model."""
+    from server.agent.mcp.config import parse_servers
+
+    table = {"command": sys.executable, "args": ["-m", "harness.mcpprobe"], "tool_timeout_sec": 10}
+    servers = parse_servers({"probe": table}, tmp_path / "config.toml")
+    host = FakeHost(answer=lambda method, params: {"action": "accept", "content": None})
+    manager = McpManager(core.conv.id, servers, core.conv.settings.cwd, host.emit)
+    core.conv.mcp = manager
+    manager.start()
+    call = {"namespace": "mcp__probe", "name": "write_thing", "arguments": {"text": "x"}, "call_id": "m1"}
+    core.mock.enqueue({"function_call": call}, {"text": "Wrote it."})
+    try:
+        outcome = await core.turn(host)
+    finally:
+        await manager.close()
+    assert outcome.status == "completed"
+    assert [m for m, _ in host.requests] == ["mcpServer/elicitation/request"]
+    assert host.requests[0][1]["_meta"]["codex_approval_kind"] == "mcp_tool_call"
+    [item] = [i for i in host.items("completed") if i["type"] == "mcpToolCall"]
+    assert (item["server"], item["tool"], item["status"], item["error"]) == ("probe", "write_thing", "completed", None)
+    statuses = [p["status"] for m, p in host.events if m == "mcpServer/startupStatus/updated"]
+    assert statuses == ["starting", "ready"]
+    output = core.mock.response_requests[1].function_call_output("m1")
+    assert output is not None
+    assert "Wall time:" in json.dumps(output["output"])
+    tools = [t["name"] for t in core.mock.response_requests[0].body["tools"]]
+    assert "mcp__probe" in tools
