@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,18 @@ if TYPE_CHECKING:
 log = logging.getLogger("server.mcp")
 CLIENT_INFO = {"name": "codex-mcp-client", "title": "Codex", "version": "0.163.0"}
 Elicit = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]  # (server, params) -> ElicitResult fields
+
+
+async def load_sdk() -> None:
+    """Import the SDK in a worker thread: it takes 0.6-0.9 s here, which would stall every other request
+    and thread if done on the event loop. Later calls find it loaded."""
+    if "mcp.client.streamable_http" not in sys.modules:
+        await asyncio.to_thread(_import_sdk)
+
+
+def _import_sdk() -> None:
+    import mcp.client.stdio
+    import mcp.client.streamable_http  # noqa: F401
 
 
 class McpCallError(Exception):
@@ -61,6 +74,7 @@ class McpConnection:
 
     async def start(self) -> None:
         """Connect within the start-up timeout; afterwards `status` is `ready` or `failed` (with `error`)."""
+        await load_sdk()
         self._task = asyncio.get_running_loop().create_task(self._serve())
         started = time.monotonic()
         try:
@@ -217,8 +231,6 @@ def _http_client(url: str, headers: dict[str, str], connect: Callable[..., Any])
 
 def _errlog() -> Any:
     """A stdio server's stderr goes to ours (never our stdout: that is the wire)."""
-    import sys
-
     return sys.stderr
 
 
