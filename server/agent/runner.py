@@ -193,8 +193,7 @@ def _model_stream(
 
     provider = config.provider(s.model_provider).resolve()
     client = ModelClient(services.http(), provider)
-    choice = ToolChoice(shell_type=info.shell_type if info else "unified_exec",
-                        apply_patch=info.apply_patch_tool_type if info else "freeform")  # fmt: skip
+    choice = ToolChoice.for_model(info, config.raw)
     tools = tools_for(choice) + [_dynamic_spec(t) for t in s.dynamic_tools]
 
     def on_retry(attempt: int, limit: int, error: ModelError) -> None:
