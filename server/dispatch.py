@@ -12,15 +12,18 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .connection import Connection
 from .errors import InternalError, InvalidRequest, Overloaded, RpcError
-from .protocol.base import WireModel, describe, serde_message
+from .protocol.initialize import InitializeView, read_initialize
 from .protocol.methods import ALL_METHODS, CLIENT_NOTIFICATIONS, METHODS, MethodSpec
 from .state import Ctx, ServerState
+
+if TYPE_CHECKING:
+    from .protocol.base import WireModel
+
+    Params = WireModel | InitializeView | None
 
 log = logging.getLogger("server.dispatch")
 MAX_IN_FLIGHT = 1024
@@ -108,7 +111,7 @@ class Dispatcher:
         self.conn.respond(request_id, result)
         ctx.run_after()
 
-    def _parse(self, message: dict[str, Any]) -> tuple[MethodSpec, WireModel | None]:
+    def _parse(self, message: dict[str, Any]) -> tuple[MethodSpec, Params]:
         method = message["method"]
         spec = METHODS.get(method)
         if spec is None:
@@ -126,8 +129,15 @@ class Dispatcher:
             raise InvalidRequest(f"{method} requires experimentalApi capability")
         return spec, params
 
-    def _params(self, spec: MethodSpec, message: dict[str, Any]) -> WireModel | None:
+    def _params(self, spec: MethodSpec, message: dict[str, Any]) -> Params:
         raw = message.get("params")
+        if message["method"] == "initialize" and (quick := read_initialize(raw)) is not None:
+            return quick  # the first answer need not wait for pydantic (see protocol/initialize.py)
+        # pydantic and the models are imported here, on the first request that needs them.
+        from pydantic import ValidationError
+
+        from .protocol.base import describe, serde_message
+
         model = spec.model()
         if model is None:  # a unit: absent, null or {} (serde reads an empty map as unit)
             if raw is None or raw == {}:
@@ -140,7 +150,7 @@ class Dispatcher:
         except ValidationError as exc:
             raise InvalidRequest(f"Invalid request: {serde_message(exc)}") from None
 
-    async def _call(self, spec: MethodSpec, ctx: Ctx, params: WireModel | None) -> Any:
+    async def _call(self, spec: MethodSpec, ctx: Ctx, params: Params) -> Any:
         handler = _handler(spec)
         thread_id = getattr(params, "thread_id", None) if spec.thread_scoped else None
         if thread_id is None:

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
 import platform
 import re
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.errors import InvalidRequest
-from server.protocol.params import InitializeParams
-from server.remote_control import status as remote_status
 from server.state import Ctx
 from server.store import CLI_VERSION
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from server.connection import Connection
+    from server.protocol.initialize import InitializeView
+    from server.protocol.params import InitializeParams
 
 # The first two sentences are codex's; ours has no bundled bubblewrap to fall back on.
 NO_BWRAP = (
@@ -30,15 +37,25 @@ def user_agent(name: str, version: str) -> str:
     return f"{name}/{CLI_VERSION} ({system}) {terminal} ({name}; {version})"
 
 
+# Imported off the event loop once `initialize` is answered, in the order a client needs them: the params
+# models and thread handlers (thread/start comes next), then the model client's HTTP stack (aiohttp).
+WARM_UP = ("server.protocol.params", "server.handlers.thread", "server.agent.model")
+
+
 def _warm_up() -> None:
-    """Import the model client's HTTP stack off the event loop while the client gets going."""
-    import asyncio
-    import importlib
-
-    asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "server.agent.model")
+    for module in WARM_UP:
+        importlib.import_module(module)
 
 
-async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
+def _after_answer(conn: Connection, home: Path) -> None:
+    """Runs once the answer is written (the writer's wake-up was scheduled first): nothing here delays it."""
+    from server.remote_control import status  # uuid and socket
+
+    conn.notify("remoteControl/status/changed", status(home))
+    asyncio.get_running_loop().run_in_executor(None, _warm_up)
+
+
+async def initialize(ctx: Ctx, params: InitializeParams | InitializeView) -> dict[str, Any]:
     info = params.client_info
     if not _HEADER_VALUE.match(info.name):
         raise InvalidRequest(f"Invalid clientInfo.name: '{info.name}'. Must be a valid HTTP header value.")
@@ -48,11 +65,10 @@ async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     conn.client_name, conn.client_version = info.name, info.version
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
-    ctx.after(_warm_up)
     home = ctx.state.home
     if shutil.which("bwrap") is None:  # codex's one environment diagnostic that applies to us
         ctx.after(lambda: conn.notify("configWarning", {"summary": NO_BWRAP, "details": None}))
-    ctx.after(lambda: conn.notify("remoteControl/status/changed", remote_status(home)))
+    ctx.after(lambda: asyncio.get_running_loop().call_soon(_after_answer, conn, home))
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),
