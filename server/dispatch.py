@@ -98,6 +98,8 @@ class Dispatcher:
 
     async def _answer(self, request_id: int | str, message: dict[str, Any]) -> None:
         ctx = Ctx(self.state, self.conn)
+        if self.state.warming is not None and not self.state.warming.done():
+            await asyncio.wait({self.state.warming})  # its failure is not ours: a handler's import will say
         try:
             spec, params = self._parse(message)
             result = await self._call(spec, ctx, params)

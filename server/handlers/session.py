@@ -11,12 +11,10 @@ import shutil
 from typing import TYPE_CHECKING, Any
 
 from server.errors import InvalidRequest
-from server.state import Ctx
+from server.state import Ctx, ServerState
 from server.store import CLI_VERSION
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from server.connection import Connection
     from server.protocol.initialize import InitializeView
     from server.protocol.params import InitializeParams
@@ -37,22 +35,26 @@ def user_agent(name: str, version: str) -> str:
     return f"{name}/{CLI_VERSION} ({system}) {terminal} ({name}; {version})"
 
 
-# Imported off the event loop once `initialize` is answered, in the order a client needs them: the params
-# models and thread handlers (thread/start comes next), then the model client's HTTP stack (aiohttp).
-WARM_UP = ("server.protocol.params", "server.handlers.thread", "server.agent.model")
+# Imported in a thread once `initialize` is answered: first what every next request needs (pydantic, the
+# params models, the thread handlers; the dispatcher waits for these), then the model client's HTTP stack.
+WARM_FIRST = ("server.protocol.base", "server.protocol.params", "server.handlers.thread")
+WARM_LATER = ("server.agent.model",)
 
 
-def _warm_up() -> None:
-    for module in WARM_UP:
+def _import(modules: tuple[str, ...]) -> None:
+    for module in modules:
         importlib.import_module(module)
 
 
-def _after_answer(conn: Connection, home: Path) -> None:
+def _after_answer(state: ServerState, conn: Connection) -> None:
     """Runs once the answer is written (the writer's wake-up was scheduled first): nothing here delays it."""
     from server.remote_control import status  # uuid and socket
 
-    conn.notify("remoteControl/status/changed", status(home))
-    asyncio.get_running_loop().run_in_executor(None, _warm_up)
+    conn.notify("remoteControl/status/changed", status(state.home))
+    if state.warming is None:
+        loop = asyncio.get_running_loop()
+        state.warming = loop.run_in_executor(None, _import, WARM_FIRST)
+        state.warming.add_done_callback(lambda _: loop.run_in_executor(None, _import, WARM_LATER))
 
 
 async def initialize(ctx: Ctx, params: InitializeParams | InitializeView) -> dict[str, Any]:
@@ -65,10 +67,9 @@ async def initialize(ctx: Ctx, params: InitializeParams | InitializeView) -> dic
     conn.client_name, conn.client_version = info.name, info.version
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
-    home = ctx.state.home
     if shutil.which("bwrap") is None:  # codex's one environment diagnostic that applies to us
         ctx.after(lambda: conn.notify("configWarning", {"summary": NO_BWRAP, "details": None}))
-    ctx.after(lambda: asyncio.get_running_loop().call_soon(_after_answer, conn, home))
+    ctx.after(lambda: asyncio.get_running_loop().call_soon(_after_answer, ctx.state, conn))
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),

@@ -22,7 +22,8 @@ async def first_view_image(argv: list[str] | None, flag: bool | None, tmp: Path)
     ws, home = tmp / "ws", tmp / "home"
     ws.mkdir(parents=True)
     async with MockProvider([{"text": "ok"}], speed=0) as mock:
-        write_codex_home(home, ProviderSettings(mock.url), model="mock-model")
+        # No shell snapshot: codex writes the environment (the planted key) to a temp file the secret scan may catch.
+        write_codex_home(home, ProviderSettings(mock.url), model="mock-model", features={"shell_snapshot": False})
         catalog = home / "catalog.json"
         data = json.loads(catalog.read_text())
         if flag is not None:
