@@ -98,8 +98,8 @@ class Dispatcher:
 
     async def _answer(self, request_id: int | str, message: dict[str, Any]) -> None:
         ctx = Ctx(self.state, self.conn)
-        if self.state.warming is not None and not self.state.warming.done():
-            await asyncio.wait({self.state.warming})  # its failure is not ours: a handler's import will say
+        while self.state.warming is not None and not self.state.warming.done():  # see handlers/session.py
+            await self.state.warming
         try:
             spec, params = self._parse(message)
             result = await self._call(spec, ctx, params)
@@ -112,6 +112,15 @@ class Dispatcher:
             return
         self.conn.respond(request_id, result)
         ctx.run_after()
+        self._warm_next()
+
+    def _warm_next(self) -> None:
+        """The rest of the start-up imports (aiohttp) begin after the first answer that had the first part:
+        begun earlier, they would hold that request (thread/start) up for no gain."""
+        state = self.state
+        if state.warm_next is not None and state.warming is not None and state.warming.done():
+            start, state.warm_next = state.warm_next, None
+            start()
 
     def _parse(self, message: dict[str, Any]) -> tuple[MethodSpec, Params]:
         method = message["method"]

@@ -26,9 +26,10 @@ class ServerState:
     threads: dict[str, ThreadRuntime] = field(default_factory=dict)
     commands: dict[str, Any] = field(default_factory=dict)  # command/exec processes by processId
     _http: aiohttp.ClientSession | None = None
-    # The imports `initialize` did not wait for, running in a thread after its answer (handlers/session.py);
-    # other requests wait for them rather than import the same modules at the same time.
-    warming: asyncio.Future[Any] | None = None
+    # The imports `initialize` did not wait for, run in a thread after its answer (handlers/session.py);
+    # requests wait while a batch runs rather than import the same modules at the same time.
+    warming: asyncio.Future[None] | None = None
+    warm_next: Callable[[], None] | None = None  # the next batch, begun once a request is answered after this one
 
     # config, store and threads (and the agent core behind them) are imported on first use, not before the
     # `initialize` answer: start-up is measured against codex's (bench/appserver.py).

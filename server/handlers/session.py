@@ -36,7 +36,9 @@ def user_agent(name: str, version: str) -> str:
 
 
 # Imported in a thread once `initialize` is answered: first what every next request needs (pydantic, the
-# params models, the thread handlers; the dispatcher waits for these), then the model client's HTTP stack.
+# params models, the thread handlers), then, once the next request is answered, the model client's HTTP
+# stack. The dispatcher holds requests while a batch runs (ServerState.warming): no request imports a
+# module while the thread does, and none shares the GIL with it.
 WARM_FIRST = ("server.protocol.base", "server.protocol.params", "server.handlers.thread")
 WARM_LATER = ("server.agent.model",)
 
@@ -46,15 +48,31 @@ def _import(modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
+def _warm(state: ServerState, modules: tuple[str, ...]) -> None:
+    """`state.warming` is set now; the thread starts after the writer's turn (the answer goes out first)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    state.warming = done
+
+    def begin() -> None:
+        try:
+            job = loop.run_in_executor(None, _import, modules)
+        except RuntimeError:  # the executor is shut down: we are closing, nobody must wait for this
+            done.set_result(None)
+            return
+        job.add_done_callback(lambda _: done.set_result(None))  # a failed import is the importer's to report
+
+    loop.call_soon(begin)
+
+
 def _after_answer(state: ServerState, conn: Connection) -> None:
     """Runs once the answer is written (the writer's wake-up was scheduled first): nothing here delays it."""
     from server.remote_control import status  # uuid and socket
 
     conn.notify("remoteControl/status/changed", status(state.home))
     if state.warming is None:
-        loop = asyncio.get_running_loop()
-        state.warming = loop.run_in_executor(None, _import, WARM_FIRST)
-        state.warming.add_done_callback(lambda _: loop.run_in_executor(None, _import, WARM_LATER))
+        _warm(state, WARM_FIRST)
+        state.warm_next = lambda: _warm(state, WARM_LATER)  # see Dispatcher._warm_next
 
 
 async def initialize(ctx: Ctx, params: InitializeParams | InitializeView) -> dict[str, Any]:
