@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +106,14 @@ def test_the_cli_finds_codex_home_as_config_does(env: dict[str, str], monkeypatc
         monkeypatch.setenv(key, value)
     assert cli_codex_home() == codex_home() == codex_home(dict(os.environ))
     assert isinstance(cli_codex_home(), Path)
+
+
+def test_what_initialize_needs_imports_no_pydantic_click_config_or_aiohttp() -> None:
+    # Start-up is measured against codex's (bench/appserver.py): these come after the first answer.
+    code = (
+        "import sys, server.cli, server.app, server.handlers.session, server.protocol.initialize\n"
+        "heavy = ('pydantic', 'click', 'aiohttp', 'server.config', 'server.threads', 'server.protocol.params')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
