@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.errors import InvalidRequest
 from server.state import Ctx, ServerState
-from server.store import CLI_VERSION
+from server.version import CLI_VERSION
 
 if TYPE_CHECKING:
     from server.connection import Connection

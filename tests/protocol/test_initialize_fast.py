@@ -112,7 +112,8 @@ def test_what_initialize_needs_imports_no_pydantic_click_config_or_aiohttp() -> 
     # Start-up is measured against codex's (bench/appserver.py): these come after the first answer.
     code = (
         "import sys, server.cli, server.app, server.handlers.session, server.protocol.initialize\n"
-        "heavy = ('pydantic', 'click', 'aiohttp', 'server.config', 'server.threads', 'server.protocol.params')\n"
+        "heavy = ('pydantic', 'click', 'aiohttp', 'server.config', 'server.threads', 'server.store',"
+        " 'server.protocol.params')\n"
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
