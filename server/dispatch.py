@@ -12,15 +12,18 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .connection import Connection
 from .errors import InternalError, InvalidRequest, Overloaded, RpcError
-from .protocol.base import WireModel, describe, serde_message
+from .protocol.initialize import InitializeView, read_initialize
 from .protocol.methods import ALL_METHODS, CLIENT_NOTIFICATIONS, METHODS, MethodSpec
 from .state import Ctx, ServerState
+
+if TYPE_CHECKING:
+    from .protocol.base import WireModel
+
+    Params = WireModel | InitializeView | None
 
 log = logging.getLogger("server.dispatch")
 MAX_IN_FLIGHT = 1024
@@ -95,6 +98,8 @@ class Dispatcher:
 
     async def _answer(self, request_id: int | str, message: dict[str, Any]) -> None:
         ctx = Ctx(self.state, self.conn)
+        while self.state.warming is not None and not self.state.warming.done():  # see handlers/session.py
+            await self.state.warming
         try:
             spec, params = self._parse(message)
             result = await self._call(spec, ctx, params)
@@ -107,8 +112,17 @@ class Dispatcher:
             return
         self.conn.respond(request_id, result)
         ctx.run_after()
+        self._warm_next()
 
-    def _parse(self, message: dict[str, Any]) -> tuple[MethodSpec, WireModel | None]:
+    def _warm_next(self) -> None:
+        """The rest of the start-up imports (aiohttp) begin after the first answer that had the first part:
+        begun earlier, they would hold that request (thread/start) up for no gain."""
+        state = self.state
+        if state.warm_next is not None and state.warming is not None and state.warming.done():
+            start, state.warm_next = state.warm_next, None
+            start()
+
+    def _parse(self, message: dict[str, Any]) -> tuple[MethodSpec, Params]:
         method = message["method"]
         spec = METHODS.get(method)
         if spec is None:
@@ -126,8 +140,15 @@ class Dispatcher:
             raise InvalidRequest(f"{method} requires experimentalApi capability")
         return spec, params
 
-    def _params(self, spec: MethodSpec, message: dict[str, Any]) -> WireModel | None:
+    def _params(self, spec: MethodSpec, message: dict[str, Any]) -> Params:
         raw = message.get("params")
+        if message["method"] == "initialize" and (quick := read_initialize(raw)) is not None:
+            return quick  # the first answer need not wait for pydantic (see protocol/initialize.py)
+        # pydantic and the models are imported here, on the first request that needs them.
+        from pydantic import ValidationError
+
+        from .protocol.base import describe, serde_message
+
         model = spec.model()
         if model is None:  # a unit: absent, null or {} (serde reads an empty map as unit)
             if raw is None or raw == {}:
@@ -140,7 +161,7 @@ class Dispatcher:
         except ValidationError as exc:
             raise InvalidRequest(f"Invalid request: {serde_message(exc)}") from None
 
-    async def _call(self, spec: MethodSpec, ctx: Ctx, params: WireModel | None) -> Any:
+    async def _call(self, spec: MethodSpec, ctx: Ctx, params: Params) -> Any:
         handler = _handler(spec)
         thread_id = getattr(params, "thread_id", None) if spec.thread_scoped else None
         if thread_id is None:

@@ -9,14 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .connection import Connection
+from .errors import InvalidRequest
+
 if TYPE_CHECKING:
     import aiohttp
 
-from .config import Config, ConfigError, load_config
-from .connection import Connection
-from .errors import InvalidRequest
-from .store import Store
-from .threads import ThreadRuntime
+    from .config import Config
+    from .store import Store
+    from .threads import ThreadRuntime
 
 
 @dataclass(slots=True)
@@ -25,12 +26,22 @@ class ServerState:
     threads: dict[str, ThreadRuntime] = field(default_factory=dict)
     commands: dict[str, Any] = field(default_factory=dict)  # command/exec processes by processId
     _http: aiohttp.ClientSession | None = None
+    # The imports `initialize` did not wait for, run in a thread after its answer (handlers/session.py);
+    # requests wait while a batch runs rather than import the same modules at the same time.
+    warming: asyncio.Future[None] | None = None
+    warm_next: Callable[[], None] | None = None  # the next batch, begun once a request is answered after this one
 
+    # config, store and threads (and the agent core behind them) are imported on first use, not before the
+    # `initialize` answer: start-up is measured against codex's (bench/appserver.py).
     @property
     def store(self) -> Store:
+        from .store import Store
+
         return Store(self.home)
 
     def config(self, overrides: dict[str, Any] | None = None) -> Config:
+        from .config import ConfigError, load_config
+
         try:
             return load_config(self.home, overrides)
         except ConfigError as exc:

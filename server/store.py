@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CLI_VERSION = "0.163.0"
+from .version import CLI_VERSION as CLI_VERSION
 
 
 def utc_now() -> dt.datetime:

@@ -198,9 +198,7 @@ def _model_stream(
 
     provider = config.provider(s.model_provider).resolve()
     client = ModelClient(services.http(), provider)
-    choice = ToolChoice(shell_type=info.shell_type if info else "unified_exec",
-                        apply_patch=info.apply_patch_tool_type if info else "freeform")  # fmt: skip
-    tools = tools_for(choice)
+    tools = tools_for(ToolChoice.for_model(info, config.raw))
     # codex's order: the MCP resource tools follow the shell tools, the servers' namespaces come last
     at = next((i for i, t in enumerate(tools) if t["name"] == "request_user_input"), 0)
     resources = [t for t in mcp_tools if t["type"] != "namespace"]

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 import os
 import platform
 import re
 import shutil
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from server.errors import InvalidRequest
-from server.protocol.params import InitializeParams
-from server.remote_control import status as remote_status
-from server.state import Ctx
-from server.store import CLI_VERSION
+from server.state import Ctx, ServerState
+from server.version import CLI_VERSION
+
+if TYPE_CHECKING:
+    from server.connection import Connection
+    from server.protocol.initialize import InitializeView
+    from server.protocol.params import InitializeParams
 
 # The first two sentences are codex's; ours has no bundled bubblewrap to fall back on.
 NO_BWRAP = (
@@ -30,15 +35,47 @@ def user_agent(name: str, version: str) -> str:
     return f"{name}/{CLI_VERSION} ({system}) {terminal} ({name}; {version})"
 
 
-def _warm_up() -> None:
-    """Import the model client's HTTP stack off the event loop while the client gets going."""
-    import asyncio
-    import importlib
+# Imported in a thread once `initialize` is answered: first what every next request needs (pydantic, the
+# params models, the thread handlers), then, once the next request is answered, the model client's HTTP
+# stack. The dispatcher holds requests while a batch runs (ServerState.warming): no request imports a
+# module while the thread does, and none shares the GIL with it.
+WARM_FIRST = ("server.protocol.base", "server.protocol.params", "server.handlers.thread")
+WARM_LATER = ("server.agent.model",)
 
-    asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "server.agent.model")
+
+def _import(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
 
 
-async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
+def _warm(state: ServerState, modules: tuple[str, ...]) -> None:
+    """`state.warming` is set now; the thread starts after the writer's turn (the answer goes out first)."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    state.warming = done
+
+    def begin() -> None:
+        try:
+            job = loop.run_in_executor(None, _import, modules)
+        except RuntimeError:  # the executor is shut down: we are closing, nobody must wait for this
+            done.set_result(None)
+            return
+        job.add_done_callback(lambda _: done.set_result(None))  # a failed import is the importer's to report
+
+    loop.call_soon(begin)
+
+
+def _after_answer(state: ServerState, conn: Connection) -> None:
+    """Runs once the answer is written (the writer's wake-up was scheduled first): nothing here delays it."""
+    from server.remote_control import status  # uuid and socket
+
+    conn.notify("remoteControl/status/changed", status(state.home))
+    if state.warming is None:
+        _warm(state, WARM_FIRST)
+        state.warm_next = lambda: _warm(state, WARM_LATER)  # see Dispatcher._warm_next
+
+
+async def initialize(ctx: Ctx, params: InitializeParams | InitializeView) -> dict[str, Any]:
     info = params.client_info
     if not _HEADER_VALUE.match(info.name):
         raise InvalidRequest(f"Invalid clientInfo.name: '{info.name}'. Must be a valid HTTP header value.")
@@ -48,11 +85,9 @@ async def initialize(ctx: Ctx, params: InitializeParams) -> dict[str, Any]:
     conn.client_name, conn.client_version = info.name, info.version
     conn.experimental = bool(caps and caps.experimental_api)
     conn.opt_out = frozenset((caps.opt_out_notification_methods or []) if caps else [])
-    ctx.after(_warm_up)
-    home = ctx.state.home
     if shutil.which("bwrap") is None:  # codex's one environment diagnostic that applies to us
         ctx.after(lambda: conn.notify("configWarning", {"summary": NO_BWRAP, "details": None}))
-    ctx.after(lambda: conn.notify("remoteControl/status/changed", remote_status(home)))
+    ctx.after(lambda: asyncio.get_running_loop().call_soon(_after_answer, ctx.state, conn))
     return {
         "userAgent": user_agent(info.name, info.version),
         "codexHome": str(ctx.state.home),

@@ -8,56 +8,62 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from . import params as p
-from .base import WireModel
+if TYPE_CHECKING:
+    from .base import WireModel
 
 
 @dataclass(frozen=True, slots=True)
 class MethodSpec:
-    params: type[WireModel] | str | None  # None: no params (a unit); a str names a class in params_more
+    params: str | None  # None: no params (a unit); else a class in `params`, or else in `params_more`
     handler: str
     thread_scoped: bool = False  # requests for one thread run in arrival order
     experimental: bool = False
 
     def model(self) -> type[WireModel] | None:
-        """The params model; issue 13's live in `params_more`, imported on first use (start-up stays fast)."""
-        if isinstance(self.params, str):
+        """The params model, imported on first use: the table itself costs start-up no pydantic import, and
+        issue 13's models (`params_more`) are built only when one of their methods is first called."""
+        if self.params is None:
+            return None
+        from . import params
+
+        found: type[WireModel] | None = getattr(params, self.params, None)
+        if found is None:
             from . import params_more
 
-            model: type[WireModel] = getattr(params_more, self.params)
-            return model
-        return self.params
+            found = getattr(params_more, self.params)
+        return found
 
 
 METHODS = MappingProxyType(
     {
-        "initialize": MethodSpec(p.InitializeParams, "session.initialize"),
-        "thread/start": MethodSpec(p.ThreadStartParams, "thread.start"),
-        "thread/resume": MethodSpec(p.ThreadResumeParams, "thread.resume", True),
-        "thread/fork": MethodSpec(p.ThreadForkParams, "thread.fork", True),
-        "thread/list": MethodSpec(p.ThreadListParams, "thread.list_threads"),
-        "thread/read": MethodSpec(p.ThreadReadParams, "thread.read", True),
-        "thread/archive": MethodSpec(p.ThreadIdParams, "thread.archive", True),
-        "thread/unarchive": MethodSpec(p.ThreadIdParams, "thread.unarchive", True),
-        "thread/name/set": MethodSpec(p.ThreadSetNameParams, "thread.set_name", True),
-        "thread/loaded/list": MethodSpec(p.CursorParams, "thread.loaded_list"),
-        "thread/unsubscribe": MethodSpec(p.ThreadIdParams, "thread.unsubscribe", True),
-        "thread/rollback": MethodSpec(p.ThreadRollbackParams, "thread.rollback", True),
-        "thread/compact/start": MethodSpec(p.ThreadIdParams, "compact.start", True),
-        "turn/start": MethodSpec(p.TurnStartParams, "turn.start", True),
-        "turn/steer": MethodSpec(p.TurnSteerParams, "turn.steer", True),
-        "turn/interrupt": MethodSpec(p.TurnInterruptParams, "turn.interrupt", True),
-        "review/start": MethodSpec(p.ReviewStartParams, "turn.review", True),
-        "exec/run": MethodSpec(p.ExecRunParams, "exec_run.run"),
-        "model/list": MethodSpec(p.ModelListParams, "config.model_list"),
-        "config/read": MethodSpec(p.ConfigReadParams, "config.read"),
-        "config/value/write": MethodSpec(p.ConfigValueWriteParams, "config.value_write"),
-        "config/batchWrite": MethodSpec(p.ConfigBatchWriteParams, "config.batch_write"),
-        "command/exec": MethodSpec(p.CommandExecParams, "command.run"),
-        "command/exec/write": MethodSpec(p.CommandExecWriteParams, "command.write"),
-        "command/exec/terminate": MethodSpec(p.ProcessIdParams, "command.terminate"),
-        "command/exec/resize": MethodSpec(p.CommandExecResizeParams, "command.resize"),
+        "initialize": MethodSpec("InitializeParams", "session.initialize"),
+        "thread/start": MethodSpec("ThreadStartParams", "thread.start"),
+        "thread/resume": MethodSpec("ThreadResumeParams", "thread.resume", True),
+        "thread/fork": MethodSpec("ThreadForkParams", "thread.fork", True),
+        "thread/list": MethodSpec("ThreadListParams", "thread.list_threads"),
+        "thread/read": MethodSpec("ThreadReadParams", "thread.read", True),
+        "thread/archive": MethodSpec("ThreadIdParams", "thread.archive", True),
+        "thread/unarchive": MethodSpec("ThreadIdParams", "thread.unarchive", True),
+        "thread/name/set": MethodSpec("ThreadSetNameParams", "thread.set_name", True),
+        "thread/loaded/list": MethodSpec("CursorParams", "thread.loaded_list"),
+        "thread/unsubscribe": MethodSpec("ThreadIdParams", "thread.unsubscribe", True),
+        "thread/rollback": MethodSpec("ThreadRollbackParams", "thread.rollback", True),
+        "thread/compact/start": MethodSpec("ThreadIdParams", "compact.start", True),
+        "turn/start": MethodSpec("TurnStartParams", "turn.start", True),
+        "turn/steer": MethodSpec("TurnSteerParams", "turn.steer", True),
+        "turn/interrupt": MethodSpec("TurnInterruptParams", "turn.interrupt", True),
+        "review/start": MethodSpec("ReviewStartParams", "turn.review", True),
+        "exec/run": MethodSpec("ExecRunParams", "exec_run.run"),
+        "model/list": MethodSpec("ModelListParams", "config.model_list"),
+        "config/read": MethodSpec("ConfigReadParams", "config.read"),
+        "config/value/write": MethodSpec("ConfigValueWriteParams", "config.value_write"),
+        "config/batchWrite": MethodSpec("ConfigBatchWriteParams", "config.batch_write"),
+        "command/exec": MethodSpec("CommandExecParams", "command.run"),
+        "command/exec/write": MethodSpec("CommandExecWriteParams", "command.write"),
+        "command/exec/terminate": MethodSpec("ProcessIdParams", "command.terminate"),
+        "command/exec/resize": MethodSpec("CommandExecResizeParams", "command.resize"),
         # --- issue 13: account, features, plugins, skills, MCP (no servers yet) ---
         "account/read": MethodSpec("AccountReadParams", "account.read"),
         "account/login/start": MethodSpec("LoginParams", "account.login_start"),
@@ -71,39 +77,39 @@ METHODS = MappingProxyType(
         "account/gatewayOAuth/read": MethodSpec(None, "account.gateway_read"),
         "account/gatewayOAuth/login": MethodSpec(None, "account.gateway_login"),
         "account/gatewayOAuth/cancel": MethodSpec(None, "account.gateway_cancel"),
-        "account/bedrock/checkGovCloudRequirements": MethodSpec(p.EmptyParams, "account.bedrock_govcloud"),
+        "account/bedrock/checkGovCloudRequirements": MethodSpec("EmptyParams", "account.bedrock_govcloud"),
         "feedback/upload": MethodSpec("FeedbackParams", "account.feedback_upload"),
-        "experimentalFeature/list": MethodSpec(p.CursorParams, "misc.feature_list"),
+        "experimentalFeature/list": MethodSpec("CursorParams", "misc.feature_list"),
         "experimentalFeature/enablement/set": MethodSpec("EnablementParams", "misc.feature_enablement_set"),
-        "permissionProfile/list": MethodSpec(p.EmptyParams, "misc.permission_profiles"),
-        "modelProvider/capabilities/read": MethodSpec(p.EmptyParams, "misc.provider_capabilities"),
+        "permissionProfile/list": MethodSpec("EmptyParams", "misc.permission_profiles"),
+        "modelProvider/capabilities/read": MethodSpec("EmptyParams", "misc.provider_capabilities"),
         "configRequirements/read": MethodSpec(None, "misc.config_requirements"),
         "hooks/list": MethodSpec("HooksListParams", "misc.hooks_list"),
-        "collaborationMode/list": MethodSpec(p.EmptyParams, "misc.collaboration_modes"),
+        "collaborationMode/list": MethodSpec("EmptyParams", "misc.collaboration_modes"),
         "windowsSandbox/setupStart": MethodSpec("WindowsSandboxSetupParams", "misc.windows_setup"),
         "windowsSandbox/readiness": MethodSpec(None, "misc.windows_readiness"),
-        "externalAgentConfig/detect": MethodSpec(p.EmptyParams, "misc.external_detect"),
+        "externalAgentConfig/detect": MethodSpec("EmptyParams", "misc.external_detect"),
         "externalAgentConfig/import": MethodSpec("ImportParams", "misc.external_import"),
         "externalAgentConfig/import/recordHistory": MethodSpec("ImportHistoryParams", "misc.external_record"),
         "externalAgentConfig/import/readHistories": MethodSpec(None, "misc.external_histories"),
         "marketplace/add": MethodSpec("MarketplaceAddParams", "plugins.marketplace_add"),
         "marketplace/remove": MethodSpec("MarketplaceRemoveParams", "plugins.marketplace_remove"),
-        "marketplace/upgrade": MethodSpec(p.EmptyParams, "plugins.marketplace_upgrade"),
-        "plugin/list": MethodSpec(p.EmptyParams, "plugins.plugin_list"),
-        "plugin/installed": MethodSpec(p.EmptyParams, "plugins.plugin_installed"),
-        "plugin/reconcile": MethodSpec(p.EmptyParams, "plugins.plugin_reconcile"),
+        "marketplace/upgrade": MethodSpec("EmptyParams", "plugins.marketplace_upgrade"),
+        "plugin/list": MethodSpec("EmptyParams", "plugins.plugin_list"),
+        "plugin/installed": MethodSpec("EmptyParams", "plugins.plugin_installed"),
+        "plugin/reconcile": MethodSpec("EmptyParams", "plugins.plugin_reconcile"),
         "plugin/read": MethodSpec("PluginReadParams", "plugins.plugin_read"),
         "plugin/install": MethodSpec("PluginReadParams", "plugins.plugin_install"),
         "plugin/uninstall": MethodSpec("PluginUninstallParams", "plugins.plugin_uninstall"),
         "plugin/skill/read": MethodSpec("PluginSkillReadParams", "plugins.plugin_skill_read"),
         "plugin/share/save": MethodSpec("PluginShareSaveParams", "plugins.share_save"),
         "plugin/share/updateTargets": MethodSpec("PluginShareTargetsParams", "plugins.share_update_targets"),
-        "plugin/share/list": MethodSpec(p.EmptyParams, "plugins.share_list"),
+        "plugin/share/list": MethodSpec("EmptyParams", "plugins.share_list"),
         "plugin/share/checkout": MethodSpec("RemotePluginParams", "plugins.share_checkout"),
         "plugin/share/delete": MethodSpec("RemotePluginParams", "plugins.share_delete"),
         "app/read": MethodSpec("AppsReadParams", "plugins.app_read"),
-        "app/list": MethodSpec(p.EmptyParams, "plugins.app_list"),
-        "app/installed": MethodSpec(p.EmptyParams, "plugins.app_installed"),
+        "app/list": MethodSpec("EmptyParams", "plugins.app_list"),
+        "app/installed": MethodSpec("EmptyParams", "plugins.app_installed"),
         "skills/list": MethodSpec("CwdsParams", "skills.list_skills"),
         "skills/extraRoots/set": MethodSpec("SkillsExtraRootsParams", "skills.set_extra_roots"),
         "skills/config/write": MethodSpec("SkillsConfigWriteParams", "skills.config_write"),
@@ -121,17 +127,17 @@ METHODS = MappingProxyType(
         "fs/copy": MethodSpec("FsCopyParams", "fs.copy"),
         "fs/watch": MethodSpec("FsWatchParams", "fs.watch"),
         "fs/unwatch": MethodSpec("FsUnwatchParams", "fs.unwatch"),
-        "thread/delete": MethodSpec(p.ThreadIdParams, "history.delete", True),
-        "thread/goal/get": MethodSpec(p.ThreadIdParams, "history.goal_get", True),
+        "thread/delete": MethodSpec("ThreadIdParams", "history.delete", True),
+        "thread/goal/get": MethodSpec("ThreadIdParams", "history.goal_get", True),
         "thread/goal/set": MethodSpec("ThreadGoalSetParams", "history.goal_set", True),
-        "thread/goal/clear": MethodSpec(p.ThreadIdParams, "history.goal_clear", True),
+        "thread/goal/clear": MethodSpec("ThreadIdParams", "history.goal_clear", True),
         "thread/metadata/update": MethodSpec("ThreadMetadataParams", "history.metadata_update", True),
         "thread/attachment/add": MethodSpec("AttachmentAddParams", "history.attachment_add", True),
         "thread/attachment/list": MethodSpec("AttachmentListParams", "history.attachment_list", True),
         "thread/attachmentOwner/list": MethodSpec("AttachmentOwnerParams", "history.attachment_owners"),
         "thread/attachment/remove": MethodSpec("AttachmentKeyParams", "history.attachment_remove", True),
         "thread/section/move": MethodSpec("SectionMoveParams", "history.section_move", True),
-        "threadSection/list": MethodSpec(p.CursorParams, "history.section_list"),
+        "threadSection/list": MethodSpec("CursorParams", "history.section_list"),
         "threadSection/create": MethodSpec("SectionCreateParams", "history.section_create"),
         "threadSection/update": MethodSpec("SectionUpdateParams", "history.section_update"),
         "threadSection/delete": MethodSpec("SectionIdParams", "history.section_delete"),

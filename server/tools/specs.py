@@ -3,13 +3,19 @@
 Names and schemas are the contract models are trained on, so they match codex exactly; descriptions
 are ours. The list is the one 0.163 sends (the subset we implement), measured against the real CLI:
 unified exec whatever the catalog's `shell_type` says, `request_user_input` always, and no
-`update_plan` or `shell_command` (calls to names not offered come back `unsupported call: <name>`).
+`update_plan` or `shell_command` (calls to names not offered come back `unsupported call: <name>`);
+view_image takes `detail` only for a catalog entry with `supports_image_detail_original: true`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .catalog import catalog_flag
+
+if TYPE_CHECKING:
+    from server.config import ModelInfo
 
 Tool = dict[str, Any]
 
@@ -122,18 +128,31 @@ REQUEST_USER_INPUT = _function(
     {"questions": {"type": "array", "description": "The questions (prefer one).", "items": _QUESTION}},
     ["questions"],
 )
-VIEW_IMAGE = _function(
+_IMAGE_PATH = _s("Path to the image file.")
+VIEW_IMAGE = _function("view_image", "Look at a local image file.", {"path": _IMAGE_PATH}, ["path"])
+# Offered only when the catalog entry says `supports_image_detail_original` (as codex 0.163 does).
+VIEW_IMAGE_DETAIL = _function(
     "view_image",
     "Look at a local image file.",
-    {"detail": _s("Detail level.", enum=["high", "original"]), "path": _s("Path to the image file.")},
+    {"detail": _s("Detail level.", enum=["high", "original"]),
+     "path": _IMAGE_PATH},
     ["path"],
-)
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class ToolChoice:
     shell_type: str = "unified_exec"  # from the model catalog; only `disabled` changes what 0.163 offers
     apply_patch: str | None = "freeform"  # freeform | function | None
+    image_detail: bool = False  # the catalog's `supports_image_detail_original`: view_image takes `detail`
+
+    @classmethod
+    def for_model(cls, info: ModelInfo | None, config_raw: dict[str, Any]) -> ToolChoice:
+        """What codex offers for this catalog entry; a model not in the catalog gets codex's fallback."""
+        if info is None:
+            return cls()
+        detail = catalog_flag(config_raw, info.slug, "supports_image_detail_original")
+        return cls(shell_type=info.shell_type, apply_patch=info.apply_patch_tool_type, image_detail=detail)
 
 
 def tools_for(choice: ToolChoice) -> list[Tool]:
@@ -144,5 +163,5 @@ def tools_for(choice: ToolChoice) -> list[Tool]:
         tools.append(APPLY_PATCH_FREEFORM)
     elif choice.apply_patch == "function":
         tools.append(APPLY_PATCH_FUNCTION)
-    tools.append(VIEW_IMAGE)
+    tools.append(VIEW_IMAGE_DETAIL if choice.image_detail else VIEW_IMAGE)
     return tools
