@@ -197,7 +197,8 @@ def _shape(value: Any, depth: int = 0) -> Any:
     """An answer's outer keys (the result's and its objects'), without values: those depend on when it was
     asked (a thread's status object gains `activeFlags` once its turn runs)."""
     if isinstance(value, dict) and depth < 2:
-        return {k: _shape(v, depth + 1) for k, v in value.items()}
+        # a thread's read state is null until one of its turns has ended, an object after: a value either way
+        return {k: "<value>" if k == "readState" else _shape(v, depth + 1) for k, v in value.items()}
     return "<value>"
 
 
