@@ -73,6 +73,7 @@ class Recording:
 
 RECORDING = web.AppKey("reelkit_recording", Recording)
 SESSION = web.AppKey("reelkit_session", aiohttp.ClientSession)
+PUMPS = web.AppKey("reelkit_pumps", set[asyncio.Task[None]])
 
 
 def target_url(upstream: str, path: str, query: str) -> str:
@@ -100,8 +101,7 @@ async def forward(request: web.Request) -> web.StreamResponse:
         headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
         headers["Authorization"] = recording.auth
     try:
-        async with session.request(request.method, url, headers=headers, data=body, allow_redirects=False) as up:
-            return await _relay(request, up, body, recording)
+        up = await session.request(request.method, url, headers=headers, data=body, allow_redirects=False)
     except aiohttp.ClientConnectionError as exc:
         if request.transport is None or request.transport.is_closing():
             raise
@@ -109,39 +109,77 @@ async def forward(request: web.Request) -> web.StreamResponse:
         log.warning("%s", message)
         recording.failures.append(message)
         return web.json_response({"error": {"message": message, "type": "proxy_error", "code": None}}, status=502)
+    return await _relay(request, up, body, recording)
+
+
+class _Cut:
+    """Queued by the pump when the upstream cut its body."""
+
+
+_CUT = _Cut()
 
 
 async def _relay(
     request: web.Request, up: aiohttp.ClientResponse, body: bytes, recording: Recording
 ) -> web.StreamResponse:
-    loop = asyncio.get_running_loop()
+    """Tee the upstream's answer to the client. The upstream is read and recorded by a task of its own, so a
+    client that hangs up early (a server closing as soon as it has `response.completed`, which cancels this
+    handler) costs the recording nothing: the exchange is still read to its end and kept whole."""
+    queue: asyncio.Queue[bytes | _Cut | None] = asyncio.Queue()
+    pump = asyncio.get_running_loop().create_task(_pump(request, up, body, recording, queue))
+    request.app[PUMPS].add(pump)
+    pump.add_done_callback(request.app[PUMPS].discard)
     resp = web.StreamResponse(status=up.status, reason=up.reason)
     resp.headers.extend((k, v) for k, v in up.headers.items() if k.lower() not in _HOP)
     await resp.prepare(request)
+    while (data := await queue.get()) is not None:
+        if isinstance(data, _Cut):
+            _drop(request)  # the upstream cut the body: cut the client's too, as the real exchange did
+            return resp
+        await resp.write(data)
+    await resp.write_eof()
+    return resp
+
+
+async def _pump(
+    request: web.Request, up: aiohttp.ClientResponse, body: bytes, recording: Recording,
+    queue: asyncio.Queue[bytes | _Cut | None],
+) -> None:  # fmt: skip
+    loop = asyncio.get_running_loop()
     started, chunks, pending, first_at, ending = loop.time(), [], bytearray(), 0.0, "abort"
     try:
         # iter_chunks ends each upstream HTTP chunk with end=True: those are the split points we keep.
         async for data, end in up.content.iter_chunks():
             if not pending:
                 first_at = (loop.time() - started) * 1000
-            await resp.write(data)
+            queue.put_nowait(data)
             pending.extend(data)
             if end and pending:
                 chunks.append(RecordedChunk(first_at, bytes(pending)))
                 pending.clear()
         ending = "eof"
-        await resp.write_eof()
     except aiohttp.ClientPayloadError:
-        _drop(request)  # the upstream cut the body: cut the client's too, as the real exchange did
-    except (asyncio.CancelledError, ConnectionError):
-        ending = "cancelled"  # our side stopped (shutdown, client gone): not what the upstream did
+        queue.put_nowait(_CUT)
+    except asyncio.CancelledError:
+        ending = "cancelled"  # the proxy is stopping with this stream unfinished: not what the upstream did
         raise
     finally:
+        up.release()
+        queue.put_nowait(None)
         if pending:
             chunks.append(RecordedChunk(first_at, bytes(pending)))
         if ending != "cancelled":
             _record(recording, request, up, body, chunks, ending)
-    return resp
+
+
+async def _finish_pumps(app: web.Application) -> None:
+    """On stop, streams still being read (their client gone) get a moment to end and be recorded."""
+    pumps = app[PUMPS].copy()
+    if pumps:
+        _, late = await asyncio.wait(pumps, timeout=5)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 async def _replay_episode(
@@ -228,6 +266,8 @@ def create_proxy_app(
         }
         recording.metadata["extended_at"] = meta["recorded_at"]
     app[RECORDING] = recording
+    app[PUMPS] = set()
+    app.on_shutdown.append(_finish_pumps)
     app.router.add_route("*", "/{tail:.*}", forward)
 
     async def session_ctx(app: web.Application) -> Any:

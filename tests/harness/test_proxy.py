@@ -192,3 +192,25 @@ async def test_new_episodes_with_a_scripted_upstream_records_the_right_answers(t
 
     assert ids_masked(again.render()) == ids_masked(first.render())
     assert len(Cassette.load(cassette).interactions) == 2
+
+
+async def test_a_client_that_hangs_up_after_the_last_event_loses_no_interaction(tmp_path: Path) -> None:
+    """The server reads to `response.completed` and closes; the upstream's end of body comes later (here held
+    back 1 s). The exchange is still recorded, whole: never a cassette that lacks a turn the client saw."""
+    events = (b'data: {"type":"response.created","response":{"id":"r1"}}\n\n'
+              b'data: {"type":"response.completed","response":{"id":"r1","output":[]}}\n\n')  # fmt: skip
+    step = {"chunks": [{"data": events.decode()}, {"data": "\n"}], "stall_ms": 1000, "stall_after": 1}
+    async with MockProvider([step], speed=1) as mock:
+        path = tmp_path / "hangup.yaml"
+        runner, base = await run_proxy(mock.url, path)
+        try:
+            async with aiohttp.ClientSession() as http:
+                resp = await http.post(f"{base}/responses", json=BODY)
+                async for line in resp.content:
+                    if b"response.completed" in line:
+                        break
+                resp.close()  # hang up with the upstream's last chunk still held back
+        finally:
+            await runner.cleanup()  # stopping lets a stream still being read end and be recorded
+    (interaction,) = Cassette.load(path).interactions
+    assert [c.data for c in interaction.chunks or []] == [events, b"\n"]
