@@ -67,6 +67,8 @@ class McpConnection:
         self.catalog = Catalog()
         self.session: ClientSession | None = None
         self._ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # a start-up failure is reported through `status`; a close during start-up leaves nobody awaiting it
+        self._ready.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._closing = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -94,16 +96,17 @@ class McpConnection:
         self.status, self.error, self.tools_error = "failed", text, f"MCP startup failed: {cause}"
 
     async def close(self) -> None:
+        """Leave the session (a stdio server's process ends with it); one that will not stop is cancelled."""
         self._closing.set()
         task, self._task = self._task, None
         if task is None or task.done():
             return
-        try:
-            await asyncio.wait_for(asyncio.shield(task), 5)
-        except (TimeoutError, Exception):
+        if not self._ready.done():  # still handshaking: nothing to wait for (a hung server never answers)
             task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        await asyncio.wait({task}, timeout=5)
+        if not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=5)
 
     async def _serve(self) -> None:
         from mcp import ClientSession, types

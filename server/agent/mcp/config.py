@@ -85,7 +85,7 @@ def _server(name: str, t: dict[str, Any]) -> McpServerConfig:
     if "url" in t:
         _refuse(t, _STDIO_ONLY, "streamable_http")
         return McpServerConfig(name, url=_str(t, "url"), headers=_headers(t), **_common(t))
-    raise ValueError("invalid transport")
+    raise ValueError("invalid transport: set `command` (a stdio server) or `url` (streamable HTTP)")
 
 
 def _common(t: dict[str, Any]) -> dict[str, Any]:
