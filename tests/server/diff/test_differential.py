@@ -240,6 +240,14 @@ async def test_same_notifications_as_the_real_server(case: str, tmp_path: Path) 
     steps, flow = CASES[case]
     real = await run_flow([str(find_codex()), "app-server"], steps, flow, tmp_path / "codex")
     ours = await run_flow(None, steps, flow, tmp_path / "ours")
+    if case == "tool-call":
+        # Whether codex streams a quick command's one line of output as a delta depends on whether the command
+        # outlived its ~130 ms announce window: on a loaded machine it can (seen in CI). The output itself is
+        # compared through the items; the delta's presence is timing, not behaviour.
+        real, ours = (
+            [s for s in real if not s.endswith("outputDelta")],
+            [s for s in ours if not s.endswith("outputDelta")],
+        )
     if case == "fuzzy-session":
         # codex's file walk races the query: on a loaded machine it may report the session more than once
         # (an extra sessionUpdated/sessionCompleted); which notifications come, in which order, is compared.
