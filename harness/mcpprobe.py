@@ -14,18 +14,9 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    http: int | None
-    url_file: Path | None
-    pid_file: Path | None
-    crash_at_start: bool
-    hang_at_start: bool
-    junk: str | None  # "start": a junk line before the handshake; "call": junk instead of a tools/call answer
+from harness.mcpprobe_options import Options
 
 
 def run(options: Options) -> None:

@@ -14,7 +14,7 @@ from mcp.server.mcpserver import Context, MCPServer
 from mcp.shared.exceptions import MCPError
 from mcp_types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 
-from harness.mcpprobe import Options
+from harness.mcpprobe_options import Options
 
 NAME = "probe"
 README = "The reelkit MCP probe: tools echo, write_thing, ask, slow, rpcerr, die, structured, image."
