@@ -68,6 +68,7 @@ class ModelInfo:
     hidden: bool = False
     output_token_limit: int = 10_000  # the catalog's truncation_policy: what a tool output may take
     reasoning_summary: str = "auto"  # sent unless the entry says the model has no summaries (codex 0.163)
+    supports_image_detail_original: bool = False  # view_image then takes `detail` (codex 0.163)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,7 @@ def _model(entry: dict[str, Any]) -> ModelInfo:
     values["supported_reasoning_levels"] = tuple(entry.get("supported_reasoning_levels") or ())
     values["hidden"] = entry.get("visibility", "list") != "list"
     values.setdefault("display_name", entry["slug"])
+    values["supports_image_detail_original"] = entry.get("supports_image_detail_original") is True
     if entry.get("supports_reasoning_summaries") is False:
         values["reasoning_summary"] = "none"
     elif isinstance(entry.get("default_reasoning_summary"), str):

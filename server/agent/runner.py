@@ -198,7 +198,7 @@ def _model_stream(
 
     provider = config.provider(s.model_provider).resolve()
     client = ModelClient(services.http(), provider)
-    tools = tools_for(ToolChoice.for_model(info, config.raw))
+    tools = tools_for(ToolChoice.for_model(info))
     # codex's order: the MCP resource tools follow the shell tools, the servers' namespaces come last
     at = next((i for i, t in enumerate(tools) if t["name"] == "request_user_input"), 0)
     resources = [t for t in mcp_tools if t["type"] != "namespace"]

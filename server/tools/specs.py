@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .catalog import catalog_flag
-
 if TYPE_CHECKING:
     from server.config import ModelInfo
 
@@ -147,12 +145,11 @@ class ToolChoice:
     image_detail: bool = False  # the catalog's `supports_image_detail_original`: view_image takes `detail`
 
     @classmethod
-    def for_model(cls, info: ModelInfo | None, config_raw: dict[str, Any]) -> ToolChoice:
+    def for_model(cls, info: ModelInfo | None) -> ToolChoice:
         """What codex offers for this catalog entry; a model not in the catalog gets codex's fallback."""
         if info is None:
             return cls()
-        detail = catalog_flag(config_raw, info.slug, "supports_image_detail_original")
-        return cls(shell_type=info.shell_type, apply_patch=info.apply_patch_tool_type, image_detail=detail)
+        return cls(info.shell_type, info.apply_patch_tool_type, info.supports_image_detail_original)
 
 
 def tools_for(choice: ToolChoice) -> list[Tool]:

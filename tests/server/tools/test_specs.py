@@ -61,14 +61,14 @@ def test_choice_for_a_model_reads_the_catalog(tmp_path: Path) -> None:
     entry = {"slug": "m", "display_name": "m", "shell_type": "shell_command", "apply_patch_tool_type": "function"}
     catalog.write_text(json.dumps({"models": [entry, {**entry, "slug": "d", "supports_image_detail_original": True}]}))
     config = load_config(tmp_path, {"model_catalog_json": str(catalog)})
-    choices = {slug: ToolChoice.for_model(config.model_info(slug), config.raw) for slug in ("m", "d", "unknown")}
+    choices = {slug: ToolChoice.for_model(config.model_info(slug)) for slug in ("m", "d", "unknown")}
     assert choices == {
         "m": ToolChoice(shell_type="shell_command", apply_patch="function"),
         "d": ToolChoice(shell_type="shell_command", apply_patch="function", image_detail=True),
         "unknown": ToolChoice(),  # codex's fallback offers `path` only
     }
     bundled = load_config(tmp_path / "none")
-    flags = {m.slug: ToolChoice.for_model(m, bundled.raw).image_detail for m in bundled.catalog}
+    flags = {m.slug: ToolChoice.for_model(m).image_detail for m in bundled.catalog}
     assert flags == {"gpt-5.5": True, "gpt-5.1-codex-mini": False}  # as codex's bundled catalog (mini: no entry)
 
 
