@@ -64,20 +64,14 @@ async def start(thread: ThreadRuntime) -> None:
     if not has_required(thread):
         return
     await manager.ready()
-    failures = manager.required_failures()  # (name, `MCP startup failed: ...`)
+    failures = manager.required_failures()
     if failures:
         await manager.close()
         thread.mcp = None
         raise InternalError(
             "error creating thread: Fatal error: Failed to initialize session: required MCP servers failed to "
-            f"initialize: {'; '.join(_cause(f) for f in failures)}"
+            f"initialize: {'; '.join(failures)}"
         )
-
-
-def _cause(failure: str) -> str:
-    """`name: MCP startup failed: X` -> `name: X`, codex's short form."""
-    name, _, text = failure.partition(": ")
-    return f"{name}: {text.removeprefix('MCP startup failed: ')}"
 
 
 def status_entries(thread: ThreadRuntime | None, configured: list[McpServerConfig]) -> list[dict[str, Any]]:

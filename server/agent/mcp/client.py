@@ -171,26 +171,19 @@ class McpConnection:
 
     async def call_tool(self, tool: str, arguments: Any, meta: dict[str, Any] | None = None) -> dict[str, Any]:
         """The raw MCP result (`content`, `structuredContent`, `isError`, `_meta`), or McpCallError."""
-        session = self._live()
-        timeout = self.cfg.tool_timeout_s
-        try:
-            result = await asyncio.wait_for(session.call_tool(tool, arguments, meta=meta), timeout)  # type: ignore[arg-type]
-        except TimeoutError:
-            raise McpCallError(f"timed out awaiting tools/call after {_secs(timeout)}") from None
-        except Exception as exc:
-            cause = _call_cause(exc)
-            self.lost = self.lost or cause == "Transport closed"  # codex does not restart a server that died
-            raise McpCallError(cause) from None
-        return result.model_dump(by_alias=True, mode="json", exclude_none=True)
+        return await self.request("tools/call", lambda s: s.call_tool(tool, arguments, meta=meta))  # type: ignore[arg-type]
 
     async def request(self, what: str, call: Callable[[ClientSession], Awaitable[Any]]) -> dict[str, Any]:
+        """One MCP request within the tool timeout; every failure is an McpCallError in codex's words."""
         session = self._live()
         try:
             result = await asyncio.wait_for(call(session), self.cfg.tool_timeout_s)
         except TimeoutError:
             raise McpCallError(f"timed out awaiting {what} after {_secs(self.cfg.tool_timeout_s)}") from None
         except Exception as exc:
-            raise McpCallError(_call_cause(exc)) from None
+            cause = _call_cause(exc)
+            self.lost = self.lost or cause == "Transport closed"  # codex does not restart a server that died
+            raise McpCallError(cause) from None
         return dict(result.model_dump(by_alias=True, mode="json", exclude_none=True))
 
 
@@ -268,11 +261,11 @@ def _startup_cause(exc: BaseException, cfg: McpServerConfig) -> str:
 
 def _call_cause(exc: BaseException) -> str:
     exc = _leaf(exc)
-    code = getattr(getattr(exc, "error", None), "code", None)
-    if code is not None and not _closed(exc):
-        return f"Mcp error: {code}: {getattr(exc.error, 'message', exc)}"  # type: ignore[attr-defined]
     if _closed(exc):
         return "Transport closed"
+    error = getattr(exc, "error", None)  # the SDK's MCPError carries the server's JSON-RPC error
+    if getattr(error, "code", None) is not None:
+        return f"Mcp error: {error.code}: {getattr(error, 'message', exc)}"  # type: ignore[union-attr]
     return str(exc) or type(exc).__name__
 
 
@@ -284,5 +277,5 @@ def _leaf(exc: BaseException) -> BaseException:
 
 
 def _closed(exc: BaseException) -> bool:
-    text = str(exc).lower()
-    return "connection closed" in text or "closedresourceerror" in type(exc).__name__.lower() or "closed" in text
+    """A transport that ended (the SDK says "Connection closed"; anyio raises ClosedResourceError)."""
+    return "closed" in str(exc).lower() or "closed" in type(exc).__name__.lower()

@@ -31,6 +31,7 @@ class Route:
     tool: str
     read_only: bool | None
     description: str
+    schema: dict[str, Any]  # the tool's input schema, as the server listed it
 
 
 class McpManager:
@@ -74,9 +75,10 @@ class McpManager:
             await asyncio.gather(*pending, return_exceptions=True)
 
     def required_failures(self) -> list[str]:
-        return [
-            f"{c.cfg.name}: {c.tools_error}" for c in self.conns.values() if c.cfg.required and c.status == "failed"
-        ]
+        """`name: cause` for each required server that failed (codex's short form, without the prefix)."""
+        prefix = "MCP startup failed: "
+        failed = [c for c in self.conns.values() if c.cfg.required and c.status == "failed"]
+        return [f"{c.cfg.name}: {(c.tools_error or '').removeprefix(prefix)}" for c in failed]
 
     async def reload(self, servers: list[McpServerConfig]) -> None:
         """`config/mcpServer/reload`: restart every server from the new config; as codex, only how each
@@ -105,7 +107,7 @@ class McpManager:
             mapped = names.model_names(conn.cfg.name, [t.name for t in offered])
             for tool in offered:
                 hint = tool.annotations.read_only_hint if tool.annotations is not None else None
-                route = Route(conn, tool.name, hint, tool.description or "")
+                route = Route(conn, tool.name, hint, tool.description or "", tool.input_schema)
                 table[(names.namespace(conn.cfg.name), mapped[tool.name])] = route
         return table
 
@@ -113,9 +115,8 @@ class McpManager:
         if not self.configured:
             return []
         by_ns: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
-        schemas = {(c.cfg.name, t.name): t.input_schema for c in self.ready_conns() for t in c.catalog.tools}
         for (ns, name), route in self.routes().items():
-            by_ns.setdefault(ns, []).append((name, route.description, schemas[(route.conn.cfg.name, route.tool)]))
+            by_ns.setdefault(ns, []).append((name, route.description, route.schema))
         specs = list(names.RESOURCE_SPECS)
         for conn in self.ready_conns():
             ns = names.namespace(conn.cfg.name)
